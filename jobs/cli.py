@@ -1,0 +1,97 @@
+"""The `webmath` command: one subcommand per stage, each with --conf, --set, --input and --warehouse.
+
+Configuration and input are checked before Spark starts: a bad key, a wrong type or a missing input prints
+one line naming it and exits 2 with nothing written. The same module is the entry point for spark-submit
+(`spark-submit jobs/cli.py extract --conf conf/cluster.toml ...`).
+"""
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+import time
+from datetime import datetime, timezone
+
+from jobs import config
+
+STAGES = {
+    "extract": "WARC files -> documents (text with LaTeX and image placeholders, provenance)",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="webmath", description="Build a math pre-training corpus from WARC files.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--conf", default=str(config.CONF_DIR / "local.toml"),
+                       help="profile in conf/ (default: conf/local.toml; on a cluster: conf/cluster.toml)")
+        p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override one config key, e.g. --set extract.max_html_bytes=2097152")
+        p.add_argument("--warehouse", help="warehouse root: one Delta folder per table (run.warehouse)")
+
+    for name, help_text in STAGES.items():
+        p = sub.add_parser(name, help=help_text)
+        common(p)
+        p.add_argument("--input", help="warc.paths file, glob, folder or WARC file (input.path)")
+        p.add_argument("--run-id", help="run id recorded on every row (run.run_id)")
+    p = sub.add_parser("funnel", help="print the funnel of a run from stage_stats")
+    common(p)
+    p.add_argument("--run-id", help="run to show (default: the latest)")
+    p = sub.add_parser("warm", help="start Spark once so the Delta jars are resolved and cached")
+    common(p)
+    return parser
+
+
+def _config(args: argparse.Namespace) -> dict:
+    cfg = config.load(args.conf, args.overrides)
+    if args.warehouse:
+        cfg["run"]["warehouse"] = args.warehouse
+    if getattr(args, "input", None):
+        cfg["input"]["path"] = args.input
+    if getattr(args, "run_id", None):
+        cfg["run"]["run_id"] = args.run_id
+    return cfg
+
+
+def new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("run-%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        cfg = _config(args)
+        if args.command in STAGES:
+            from jobs import inputs
+            paths = inputs.resolve(cfg["input"]["path"], cfg["input"]["prefix"])
+            if args.command == "extract" and not cfg["run"]["run_id"]:
+                cfg["run"]["run_id"] = new_run_id()
+    except config.ConfigError as exc:
+        print(f"webmath: error: {exc}", file=sys.stderr)
+        return 2
+
+    from jobs import session, stats
+    spark = session.build(cfg, args.command)
+    try:
+        warehouse = cfg["run"]["warehouse"]
+        if args.command == "warm":
+            print(f"spark {spark.version} with delta ready")
+            return 0
+        if args.command == "funnel":
+            print(stats.format_funnel(*stats.funnel(spark, warehouse, args.run_id)))
+            return 0
+        from jobs import extract
+        started = time.time()
+        print(f"[{args.command}] run {cfg['run']['run_id']}: {len(paths)} WARC file(s) -> {warehouse}", flush=True)
+        summary = extract.run(spark, cfg, paths)
+        print(f"[{args.command}] done in {time.time() - started:.1f}s: " +
+              ", ".join(f"{k} {v:,}" for k, v in summary.items()), flush=True)
+        print(stats.format_funnel(*stats.funnel(spark, warehouse, cfg["run"]["run_id"])))
+        return 0
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""Configuration: `conf/defaults.toml`, then a profile, then `--set key=value` overrides.
+
+Every key a profile or an override names must exist in the defaults, with a value of the same type; the one
+exception is the free-form `[spark.conf]` table, passed to Spark as it is. Any problem raises `ConfigError`
+with one line naming the key or path, before anything is read or written.
+"""
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+DEFAULTS = CONF_DIR / "defaults.toml"
+FREE_FORM = {("spark", "conf")}
+
+
+class ConfigError(ValueError):
+    """A configuration problem; its message is one line naming the key or file."""
+
+
+def _load_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+_TYPE_NAMES = {bool: ("a boolean", "booleans"), int: ("an integer", "integers"), float: ("a number", "numbers"),
+               str: ("a string", "strings"), list: ("a list", "lists"), dict: ("a table", "tables")}
+
+
+def _type_name(value: Any, plural: bool = False) -> str:
+    names = _TYPE_NAMES.get(type(value), (type(value).__name__, type(value).__name__ + "s"))
+    return names[plural]
+
+
+def _check_value(key: str, default: Any, value: Any) -> Any:
+    if isinstance(default, bool) or isinstance(value, bool):
+        if not (isinstance(default, bool) and isinstance(value, bool)):
+            raise ConfigError(f"config key '{key}' must be {_type_name(default)}, got {value!r}")
+        return value
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    if type(value) is not type(default):
+        raise ConfigError(f"config key '{key}' must be {_type_name(default)}, got {value!r}")
+    if isinstance(default, list) and default:
+        item_type = type(default[0])
+        for item in value:
+            if type(item) is not item_type:
+                raise ConfigError(f"config key '{key}' must be a list of {_type_name(default[0], plural=True)}, got {value!r}")
+    return value
+
+
+def _merge(base: dict, override: dict, prefix: tuple[str, ...] = ()) -> None:
+    for name, value in override.items():
+        path = prefix + (name,)
+        key = ".".join(path)
+        if prefix in FREE_FORM:
+            base[name] = value
+            continue
+        if name not in base:
+            raise ConfigError(f"unknown config key '{key}'")
+        if isinstance(base[name], dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"config key '{key}' is a table, got {value!r}")
+            _merge(base[name], value, path)
+        else:
+            base[name] = _check_value(key, base[name], value)
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """`section.key=value`: the value is read as TOML (numbers, booleans, lists, quoted strings), else as a string."""
+    if "=" not in text:
+        raise ConfigError(f"--set needs key=value, got '{text}'")
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    if not key:
+        raise ConfigError(f"--set needs key=value, got '{text}'")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    path = key.split(".")
+    # spark.conf keys contain dots themselves: "spark.conf.spark.executor.memory=8g".
+    if path[:2] == ["spark", "conf"] and len(path) > 2:
+        path = ["spark", "conf", ".".join(path[2:])]
+        value = raw if not isinstance(value, str) else value
+    return path, value
+
+
+def load(profile: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> dict:
+    cfg = _load_toml(DEFAULTS)
+    if profile:
+        _merge(cfg, _load_toml(Path(profile)))
+    for text in overrides:
+        path, value = parse_override(text)
+        nested: dict = {}
+        node = nested
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+        _merge(cfg, nested)
+    _validate(cfg)
+    return cfg
+
+
+def _validate(cfg: dict) -> None:
+    """Range checks that a type check cannot make."""
+    positive = ["extract.max_html_bytes", "extract.max_record_bytes", "extract.batch_rows",
+                "spark.shuffle_partitions"]
+    for key in positive:
+        if get(cfg, key) <= 0:
+            raise ConfigError(f"config key '{key}' must be > 0, got {get(cfg, key)!r}")
+    if get(cfg, "extract.min_text_chars") < 0:
+        raise ConfigError(f"config key 'extract.min_text_chars' must be >= 0, got {get(cfg, 'extract.min_text_chars')!r}")
+    if not get(cfg, "extract.html_types"):
+        raise ConfigError("config key 'extract.html_types' must name at least one content type")
+
+
+def get(cfg: dict, key: str) -> Any:
+    node: Any = cfg
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+def dump(cfg: dict) -> str:
+    return json.dumps(cfg, indent=2, sort_keys=True, default=str)

@@ -1,0 +1,75 @@
+"""`webmath extract`: WARC files → `documents`, `rejected`, `ingest_log`, `stage_stats`.
+
+One Spark task per WARC file: the paths are spread one per partition and `mapInArrow` streams each file
+through `udfs.extract.extract_file`. The stage owns the slice of the tables that belongs to the WARC files it
+read, and replaces it, so extracting the same files again gives the same rows as once.
+"""
+from __future__ import annotations
+
+from pyspark import StorageLevel
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+from pyspark.sql.pandas.types import to_arrow_schema
+
+from jobs import inputs, stats, tables
+from udfs.extract import ExtractOptions, partition_fn
+
+STAGE = "extract"
+
+
+def _wire_schema() -> T.StructType:
+    """What a task sends back: the union of the documents, rejected and ingest_log columns, plus `kind`."""
+    fields = {"kind": T.StructField("kind", T.StringType())}
+    for schema in (tables.DOCUMENTS, tables.REJECTED, tables.INGEST_LOG):
+        for field in schema.fields:
+            fields.setdefault(field.name, field)
+    return T.StructType(list(fields.values()))
+
+
+def options(cfg: dict, run_id: str) -> ExtractOptions:
+    ex = cfg["extract"]
+    return ExtractOptions(
+        run_id=run_id, crawl=cfg["input"]["crawl"], max_html_bytes=ex["max_html_bytes"],
+        max_record_bytes=ex["max_record_bytes"], verify_digests=ex["verify_digests"],
+        main_content=ex["main_content"], html_types=tuple(ex["html_types"]),
+        keep_status=tuple(ex["keep_status"]), min_text_chars=ex["min_text_chars"])
+
+
+def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
+    run_id = cfg["run"]["run_id"]
+    warehouse = cfg["run"]["warehouse"]
+    if paths is None:
+        paths = inputs.resolve(cfg["input"]["path"], cfg["input"]["prefix"])
+
+    wire = _wire_schema()
+    fn = partition_fn(options(cfg, run_id), to_arrow_schema(wire), cfg["extract"]["batch_rows"])
+    files = spark.createDataFrame(
+        spark.sparkContext.parallelize([(p,) for p in paths], len(paths)), "warc_path string")
+    out = files.mapInArrow(fn, wire).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        owned = tables.in_list("warc_path", paths)
+        tables.replace_slice(out.where("kind = 'document'"), warehouse, "documents", owned)
+        tables.replace_slice(out.where("kind = 'rejected'"), warehouse, "rejected", f"stage = '{STAGE}' AND {owned}")
+        tables.replace_slice(out.where("kind = 'file'"), warehouse, "ingest_log", owned)
+    finally:
+        out.unpersist()
+    return record_stats(spark, warehouse, run_id, paths)
+
+
+def record_stats(spark: SparkSession, warehouse: str, run_id: str, paths: list[str]) -> dict:
+    owned = tables.in_list("warc_path", paths)
+    log = tables.read(spark, warehouse, "ingest_log").where(owned)
+    docs = tables.read(spark, warehouse, "documents").where(owned)
+    rejected = tables.read(spark, warehouse, "rejected").where(f"stage = '{STAGE}' AND {owned}")
+    stats.record(spark, warehouse, run_id, STAGE, [
+        stats.counts(log, "files"),
+        stats.by(log, "status", "files"),
+        stats.sums(log, "records_read"),
+        stats.sums(log, "responses", "input"),
+        stats.counts(docs, "kept"),
+        stats.by(rejected, "reason", "rejected"),
+    ])
+    summary = log.agg(F.count(F.lit(1)).alias("files"), F.sum("records_read").alias("records_read"),
+                      F.sum("records_kept").alias("kept"), F.sum("records_skipped").alias("skipped")).first()
+    return {k: int(summary[k] or 0) for k in ("files", "records_read", "kept", "skipped")}

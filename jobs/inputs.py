@@ -1,0 +1,85 @@
+"""Which WARC files a run reads: a `warc.paths` file (optionally .gz, Common Crawl style), a glob, a folder or
+one WARC file, on the local disk or any fsspec location (file://, http(s)://, s3://).
+
+Resolved on the driver; a listed file that turns out to be missing is the file's own failure (a `failed` row
+in `ingest_log`), but an `--input` that does not exist at all is a configuration error.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import posixpath
+from pathlib import Path
+
+from jobs.config import ConfigError
+
+WARC_SUFFIXES = (".warc.gz", ".warc", ".arc.gz")
+
+
+def _is_url(text: str) -> bool:
+    return "://" in text
+
+
+def _is_paths_file(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return base.endswith((".paths", ".paths.gz", ".txt", ".txt.gz")) and not base.endswith(WARC_SUFFIXES)
+
+
+def _read_paths_file(location: str) -> list[str]:
+    import fsspec
+
+    try:
+        with fsspec.open(location, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        raise ConfigError(f"input not found: {location}") from None
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    lines = io.StringIO(raw.decode("utf-8"))
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _absolute(entry: str, prefix: str, base: str) -> str:
+    if _is_url(entry) or entry.startswith("/"):
+        return entry
+    if prefix:
+        return prefix.rstrip("/") + "/" + entry.lstrip("/")
+    if _is_url(base):
+        return posixpath.join(base, entry)
+    return str(Path(base, entry).resolve())
+
+
+def resolve(input_spec: str, prefix: str = "") -> list[str]:
+    """The WARC locations named by `input_spec`, in a stable order, without repeats."""
+    if not input_spec:
+        raise ConfigError("no input: pass --input (a warc.paths file, a glob, a folder or a WARC file)")
+    if _is_paths_file(input_spec):
+        base = input_spec.rsplit("/", 1)[0] if "/" in input_spec else "."
+        paths = [_absolute(entry, prefix, base) for entry in _read_paths_file(input_spec)]
+        if not paths:
+            raise ConfigError(f"input {input_spec} lists no WARC files")
+        return list(dict.fromkeys(paths))
+    if _is_url(input_spec) and not input_spec.startswith("file://"):
+        if any(ch in input_spec for ch in "*?["):
+            import fsspec
+            fs, _, found = fsspec.get_fs_token_paths(input_spec)
+            protocol = input_spec.split("://", 1)[0]
+            paths = sorted(f"{protocol}://{p}" if "://" not in p else p for p in found)
+        else:
+            paths = [input_spec]
+    else:
+        local = input_spec[len("file://"):] if input_spec.startswith("file://") else input_spec
+        path = Path(local)
+        if any(ch in local for ch in "*?["):
+            anchor = Path(local).anchor or "."
+            pattern = str(path.relative_to(anchor)) if path.is_absolute() else local
+            paths = sorted(str(p.resolve()) for p in Path(anchor).glob(pattern) if p.is_file())
+        elif path.is_dir():
+            paths = sorted(str(p.resolve()) for p in path.rglob("*") if p.is_file() and p.name.endswith(WARC_SUFFIXES))
+        elif path.is_file():
+            paths = [str(path.resolve())]
+        else:
+            raise ConfigError(f"input not found: {input_spec}")
+    if not paths:
+        raise ConfigError(f"input {input_spec} matches no WARC files")
+    return list(dict.fromkeys(paths))

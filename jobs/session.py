@@ -1,0 +1,31 @@
+"""The one place that builds the SparkSession.
+
+`local` profile: embedded Spark (`local[*]`) with the Delta extension and catalog; the Delta jars come from
+Maven Central through delta-spark's own helper and are cached in the Ivy cache. `cluster` profile: no master is
+set, spark-submit decides, and the Delta package comes from the submit line or from here.
+"""
+from __future__ import annotations
+
+
+def build(cfg: dict, app_suffix: str = ""):
+    from pyspark.sql import SparkSession
+
+    spark_cfg = cfg["spark"]
+    builder = SparkSession.builder.appName(spark_cfg["app_name"] + (f"-{app_suffix}" if app_suffix else ""))
+    if spark_cfg["master"]:
+        builder = builder.master(spark_cfg["master"])
+    builder = (builder
+               .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+               .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.shuffle.partitions", str(spark_cfg["shuffle_partitions"]))
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
+    for key, value in spark_cfg["conf"].items():
+        builder = builder.config(key, str(value).lower() if isinstance(value, bool) else str(value))
+    if spark_cfg["delta_from_maven"]:
+        from delta import configure_spark_with_delta_pip
+        builder = configure_spark_with_delta_pip(builder)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+

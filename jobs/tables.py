@@ -1,0 +1,124 @@
+"""Every table's schema and the one way the pipeline writes a table: a Delta slice replace.
+
+A stage never appends blindly: it replaces the slice it owns (the WARC files it read, or the documents it
+scored), so a rerun of the same input leaves the same rows as one run.
+"""
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import types as T
+
+PROVENANCE = [
+    T.StructField("doc_id", T.StringType()),
+    T.StructField("url", T.StringType()),
+    T.StructField("url_host", T.StringType()),
+    T.StructField("crawl", T.StringType()),
+    T.StructField("fetch_time", T.TimestampType()),
+    T.StructField("warc_path", T.StringType()),
+    T.StructField("warc_record_offset", T.LongType()),
+    T.StructField("warc_record_length", T.LongType()),
+    T.StructField("warc_record_id", T.StringType()),
+    T.StructField("payload_digest", T.StringType()),
+]
+PROVENANCE_COLUMNS = [f.name for f in PROVENANCE]
+
+MATH_MARKUP = T.StructType([T.StructField(name, T.IntegerType()) for name in (
+    "tex_delimiters", "mathjax_script", "mathjax_rendered", "katex", "mathml", "tex_images", "mathjax_loaded")])
+
+IMAGE = T.StructType([
+    T.StructField("url", T.StringType()),
+    T.StructField("alt", T.StringType()),
+    T.StructField("position", T.IntegerType()),
+])
+
+DOCUMENTS = T.StructType(PROVENANCE + [
+    T.StructField("http_status", T.IntegerType()),
+    T.StructField("content_type", T.StringType()),
+    T.StructField("charset", T.StringType()),
+    T.StructField("title", T.StringType()),
+    T.StructField("text", T.StringType()),
+    T.StructField("images", T.ArrayType(IMAGE)),
+    T.StructField("math_markup", MATH_MARKUP),
+    T.StructField("html_bytes", T.LongType()),
+    T.StructField("truncated", T.StringType()),
+    T.StructField("extractor_version", T.StringType()),
+    T.StructField("run_id", T.StringType()),
+])
+
+REJECTED = T.StructType(PROVENANCE + [
+    T.StructField("stage", T.StringType()),
+    T.StructField("reason", T.StringType()),
+    T.StructField("value", T.StringType()),
+    T.StructField("run_id", T.StringType()),
+])
+
+INGEST_LOG = T.StructType([
+    T.StructField("warc_path", T.StringType()),
+    T.StructField("crawl", T.StringType()),
+    T.StructField("status", T.StringType()),
+    T.StructField("records_read", T.LongType()),
+    T.StructField("responses", T.LongType()),
+    T.StructField("records_kept", T.LongType()),
+    T.StructField("records_skipped", T.LongType()),
+    T.StructField("records_damaged", T.LongType()),
+    T.StructField("bytes_read", T.LongType()),
+    T.StructField("error", T.StringType()),
+    T.StructField("run_id", T.StringType()),
+    T.StructField("started_at", T.TimestampType()),
+    T.StructField("finished_at", T.TimestampType()),
+])
+
+STAGE_STATS = T.StructType([
+    T.StructField("run_id", T.StringType()),
+    T.StructField("stage", T.StringType()),
+    T.StructField("crawl", T.StringType()),
+    T.StructField("counter", T.StringType()),
+    T.StructField("value", T.LongType()),
+    T.StructField("computed_at", T.TimestampType()),
+])
+
+# table name -> (schema, partition columns)
+TABLES = {
+    "documents": (DOCUMENTS, ["crawl"]),
+    "rejected": (REJECTED, ["crawl"]),
+    "ingest_log": (INGEST_LOG, ["crawl"]),
+    "stage_stats": (STAGE_STATS, []),
+}
+
+
+def path(warehouse: str, table: str) -> str:
+    return f"{warehouse.rstrip('/')}/{table}"
+
+
+def exists(spark: SparkSession, warehouse: str, table: str) -> bool:
+    from delta.tables import DeltaTable
+    return DeltaTable.isDeltaTable(spark, path(warehouse, table))
+
+
+def read(spark: SparkSession, warehouse: str, table: str) -> DataFrame:
+    return spark.read.format("delta").load(path(warehouse, table))
+
+
+def sql_literal(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def in_list(column: str, values) -> str:
+    values = sorted(set(values))
+    if not values:
+        return "false"
+    return f"{column} IN ({', '.join(sql_literal(v) for v in values)})"
+
+
+def replace_slice(df: DataFrame, warehouse: str, table: str, predicate: str) -> None:
+    """Write `df` as the rows of `table` that match `predicate`, replacing whatever matched it before.
+
+    One Delta transaction: readers see the old slice or the new one, never both, and a rerun is idempotent.
+    Every row of `df` must itself match `predicate` (Delta checks it).
+    """
+    schema, partitions = TABLES[table]
+    df = df.select([field.name for field in schema.fields])
+    writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
+    if partitions:
+        writer = writer.partitionBy(*partitions)
+    writer.save(path(warehouse, table))

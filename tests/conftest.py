@@ -1,0 +1,36 @@
+"""Shared fixtures: the repository's data folders and one real embedded Spark session with Delta."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+SAMPLE = DATA / "sample-crawl"
+REAL = DATA / "warc-real"
+BROKEN = DATA / "warc-broken"
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in open(path, encoding="utf-8")]
+
+
+@pytest.fixture(scope="session")
+def truth() -> list[dict]:
+    return load_jsonl(SAMPLE / "truth.jsonl")
+
+
+def test_config(*overrides: str) -> dict:
+    from jobs import config
+    return config.load(config.CONF_DIR / "local.toml",
+                       ['spark.master="local[2]"', "spark.shuffle_partitions=2", *overrides])
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from jobs import session
+    spark = session.build(test_config(), "tests")
+    yield spark
+    spark.stop()

@@ -1,0 +1,77 @@
+"""Configuration and command-line checks: one clear line naming the key, exit 2, nothing written."""
+from __future__ import annotations
+
+import pytest
+
+from jobs import cli, config
+from tests.conftest import SAMPLE
+
+
+def run_cli(capsys, tmp_path, *args):
+    warehouse = tmp_path / "wh"
+    code = cli.main(["extract", "--warehouse", str(warehouse), *args])
+    err = capsys.readouterr().err.strip().splitlines()
+    return code, err, warehouse
+
+
+def test_defaults_and_local_profile_load():
+    cfg = config.load(config.CONF_DIR / "local.toml")
+    assert cfg["spark"]["master"] == "local[*]"
+    assert cfg["extract"]["max_html_bytes"] == 1048576
+    assert cfg["extract"]["html_types"] == ["text/html", "application/xhtml+xml"]
+    assert cfg["spark"]["conf"]["spark.ui.enabled"] == "false"
+
+
+def test_cluster_profile_sets_no_master():
+    assert config.load(config.CONF_DIR / "cluster.toml")["spark"]["master"] == ""
+
+
+def test_overrides_are_typed():
+    cfg = config.load(None, ["extract.max_html_bytes=2048", "extract.main_content=false",
+                             'extract.html_types=["text/html"]', "input.prefix=s3://commoncrawl/",
+                             "spark.conf.spark.executor.memory=8g"])
+    assert cfg["extract"]["max_html_bytes"] == 2048
+    assert cfg["extract"]["main_content"] is False
+    assert cfg["extract"]["html_types"] == ["text/html"]
+    assert cfg["input"]["prefix"] == "s3://commoncrawl/"
+    assert cfg["spark"]["conf"]["spark.executor.memory"] == "8g"
+
+
+@pytest.mark.parametrize("override, message", [
+    ("extract.max_html_byte=5", "webmath: error: unknown config key 'extract.max_html_byte'"),
+    ("nosection.key=1", "webmath: error: unknown config key 'nosection'"),
+    ("extract.max_html_bytes=big", "webmath: error: config key 'extract.max_html_bytes' must be an integer, got 'big'"),
+    ("extract.verify_digests=1", "webmath: error: config key 'extract.verify_digests' must be a boolean, got 1"),
+    ("extract.max_html_bytes=0", "webmath: error: config key 'extract.max_html_bytes' must be > 0, got 0"),
+    ("extract.keep_status=[\"200\"]",
+     "webmath: error: config key 'extract.keep_status' must be a list of integers, got ['200']"),
+])
+def test_bad_key_is_one_line_and_nothing_is_written(capsys, tmp_path, override, message):
+    code, err, warehouse = run_cli(capsys, tmp_path, "--input", str(SAMPLE / "warc.paths"), "--set", override)
+    assert code == 2
+    assert err == [message]
+    assert not warehouse.exists()
+
+
+def test_missing_input_is_one_line(capsys, tmp_path):
+    code, err, warehouse = run_cli(capsys, tmp_path, "--input", str(tmp_path / "nope" / "warc.paths"))
+    assert code == 2
+    assert err == [f"webmath: error: input not found: {tmp_path / 'nope' / 'warc.paths'}"]
+    assert not warehouse.exists()
+
+
+def test_missing_profile_is_one_line(capsys, tmp_path):
+    code, err, warehouse = run_cli(capsys, tmp_path, "--conf", str(tmp_path / "x.toml"),
+                                   "--input", str(SAMPLE / "warc.paths"))
+    assert code == 2
+    assert err == [f"webmath: error: config file not found: {tmp_path / 'x.toml'}"]
+    assert not warehouse.exists()
+
+
+def test_profile_with_unknown_key(capsys, tmp_path):
+    profile = tmp_path / "p.toml"
+    profile.write_text("[extract]\nmax_html_bytes = 10\nfrobnicate = true\n")
+    code, err, warehouse = run_cli(capsys, tmp_path, "--conf", str(profile), "--input", str(SAMPLE / "warc.paths"))
+    assert code == 2
+    assert err == ["webmath: error: unknown config key 'extract.frobnicate'"]
+    assert not warehouse.exists()

@@ -1,0 +1,247 @@
+"""The extract stage's work on one WARC file: records in, document rows, rejections and one log row out.
+
+`extract_file` is plain Python (no Spark): it streams the file's records, turns each HTML response into a
+document row and every other outcome into a rejection with a reason, and ends with the file's `ingest_log`
+row. `partition_fn` wraps it for `DataFrame.mapInArrow`, one WARC file per Spark task.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable, Iterator
+from urllib.parse import urlsplit
+
+from udfs import html as html_mod
+from udfs import warc
+
+EXTRACTOR_VERSION = "webmath-extract/1"
+
+_CRAWL_IN_PATH = re.compile(r"(CC-MAIN-\d{4}-\d{2})")
+_IS_PART_OF = re.compile(rb"^isPartOf:[ \t]*(\S+)", re.MULTILINE)
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    run_id: str
+    crawl: str = ""
+    max_html_bytes: int = 1 << 20
+    max_record_bytes: int = 256 << 20
+    verify_digests: bool = True
+    main_content: bool = True
+    html_types: tuple[str, ...] = ("text/html", "application/xhtml+xml")
+    keep_status: tuple[int, ...] = (200,)
+    min_text_chars: int = 1
+
+
+def doc_id(record_id: str | None, warc_path: str, offset: int) -> str:
+    """Deterministic id: from the WARC-Record-ID, or for a record too damaged to have one, from its place."""
+    key = record_id if record_id else f"{warc_path}@{offset}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:32]
+
+
+def crawl_from_path(path: str) -> str | None:
+    match = _CRAWL_IN_PATH.search(path)
+    return match.group(1) if match else None
+
+
+def parse_warc_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def url_host(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.lower() if host else None
+
+
+def mime_and_charset(content_type: str | None) -> tuple[str, str | None]:
+    if not content_type:
+        return "", None
+    mime = content_type.split(";", 1)[0].strip().lower()
+    match = _CHARSET.search(content_type)
+    return mime, (match.group(1) if match else None)
+
+
+def trim_partial_utf8(data: bytes) -> bytes:
+    """Drop a UTF-8 sequence cut off at the end of a truncated payload (a cut never splits a character)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return data
+        if byte >= 0xC0:
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return data[:-back] if need > back else data
+    return data
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<?xml"))
+
+
+class _File:
+    """The state of one file's pass: its provenance fields, counters and crawl name."""
+
+    def __init__(self, warc_path: str, opts: ExtractOptions):
+        self.path = warc_path
+        self.opts = opts
+        self.crawl = opts.crawl or crawl_from_path(warc_path) or None
+        self.records_read = self.responses = self.kept = self.skipped = self.damaged = 0
+
+    def provenance(self, record: warc.WarcRecord) -> dict:
+        url = record.target_uri or None
+        digest = record.headers.get("warc-payload-digest")
+        return {
+            "doc_id": doc_id(record.record_id, self.path, record.offset),
+            "url": url,
+            "url_host": url_host(url),
+            "crawl": self.crawl or "unknown",
+            "fetch_time": parse_warc_date(record.date),
+            "warc_path": self.path,
+            "warc_record_offset": record.offset,
+            "warc_record_length": record.length,
+            "warc_record_id": record.record_id,
+            "payload_digest": digest.strip() if digest else None,
+        }
+
+    def reject(self, record: warc.WarcRecord, reason: str, value) -> dict:
+        self.skipped += 1
+        row = self.provenance(record)
+        row.update(kind="rejected", stage="extract", reason=reason,
+                   value=None if value is None else str(value)[:1000], run_id=self.opts.run_id)
+        return row
+
+    def document(self, record: warc.WarcRecord) -> dict:
+        """A response record → a document row, or a rejection naming what stopped it."""
+        opts = self.opts
+        try:
+            http = warc.parse_http_response(record.block)
+        except warc.HttpParseError as exc:
+            return self.reject(record, "http_parse_error", exc)
+        if http.status not in opts.keep_status:
+            return self.reject(record, "http_status_not_ok", http.status)
+        content_type = http.headers.get("content-type")
+        mime, header_charset = mime_and_charset(content_type)
+        if mime not in opts.html_types and not (mime == "" and _looks_like_html(http.body)):
+            return self.reject(record, "not_html", content_type or "")
+        body = http.body
+        truncated = []
+        if record.headers.get("warc-truncated"):
+            truncated.append("warc_" + record.headers["warc-truncated"].strip().lower())
+        if len(body) > opts.max_html_bytes:
+            body = body[:opts.max_html_bytes]
+            truncated.append("html_capped")
+        if truncated:
+            body = trim_partial_utf8(body)
+        try:
+            text, charset = html_mod.decode_html(body, header_charset)
+        except html_mod.UndecodableError as exc:
+            return self.reject(record, "undecodable_charset", exc)
+        try:
+            page = html_mod.extract(text, record.target_uri or "", main_content=opts.main_content)
+        except Exception as exc:  # a page the parser cannot take is one rejected page, not a failed task
+            return self.reject(record, "html_parse_error", f"{type(exc).__name__}: {exc}")
+        if len(page.text.strip()) < opts.min_text_chars:
+            return self.reject(record, "no_text", len(page.text.strip()))
+        self.kept += 1
+        row = self.provenance(record)
+        row.update(
+            kind="document", http_status=http.status, content_type=content_type, charset=charset,
+            title=page.title, text=page.text,
+            images=[{"url": im.url, "alt": im.alt, "position": im.position} for im in page.images],
+            math_markup=page.math_markup, html_bytes=len(http.body),
+            truncated=",".join(truncated) or None, extractor_version=EXTRACTOR_VERSION, run_id=opts.run_id)
+        return row
+
+    def log_row(self, status: str, error: str | None, started: datetime, bytes_read: int | None) -> dict:
+        return {
+            "kind": "file", "warc_path": self.path, "crawl": self.crawl or "unknown", "status": status,
+            "records_read": self.records_read, "responses": self.responses, "records_kept": self.kept,
+            "records_skipped": self.skipped, "records_damaged": self.damaged, "bytes_read": bytes_read,
+            "error": error, "run_id": self.opts.run_id, "started_at": started,
+            "finished_at": datetime.now(timezone.utc),
+        }
+
+
+def extract_file(warc_path: str, opts: ExtractOptions) -> Iterator[dict]:
+    """Yield the rows for one WARC file: documents, rejections, then exactly one `kind="file"` log row.
+
+    Nothing escapes as an exception: a file that cannot be opened or read ends as a `failed` log row, and
+    a damaged record as a rejection with the reader's reason code.
+    """
+    state = _File(warc_path, opts)
+    started = datetime.now(timezone.utc)
+    errors: list[str] = []
+    bytes_read = None
+    try:
+        with warc.open_stream(warc_path) as stream:
+            for record in warc.iter_records(stream, verify_digests=opts.verify_digests,
+                                            max_record_bytes=opts.max_record_bytes):
+                state.records_read += 1
+                if record.error:
+                    state.damaged += 1
+                    errors.append(record.error)
+                    yield state.reject(record, record.error, record.error_detail)
+                    continue
+                kind = record.warc_type
+                if kind == "warcinfo" and state.crawl is None:
+                    match = _IS_PART_OF.search(record.block)
+                    if match:
+                        state.crawl = match.group(1).decode("ascii", "replace")
+                elif kind == "response":
+                    state.responses += 1
+                    yield state.document(record)
+            bytes_read = stream.tell() if hasattr(stream, "tell") else None
+    except Exception as exc:  # cannot open, or an I/O error mid-file: the file fails, the job goes on
+        yield state.log_row("failed", f"{type(exc).__name__}: {exc}"[:1000], started, bytes_read)
+        return
+    if errors:
+        summary = ", ".join(f"{reason} x{errors.count(reason)}" for reason in sorted(set(errors)))
+        status = "partial" if state.records_read > state.damaged else "failed"
+        yield state.log_row(status, summary, started, bytes_read)
+    elif state.records_read == 0:
+        yield state.log_row("empty", "no WARC records in the file", started, bytes_read)
+    else:
+        yield state.log_row("ok", None, started, bytes_read)
+
+
+def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def partition_fn(opts: ExtractOptions, arrow_schema, batch_rows: int):
+    """Factory for `mapInArrow`: each input batch holds WARC paths (column `warc_path`); every path is
+    streamed through `extract_file` and its rows leave as Arrow batches of `arrow_schema`."""
+
+    def run(batches):
+        import pyarrow as pa
+
+        for batch in batches:
+            for path in batch.column("warc_path").to_pylist():
+                for rows in _batches(extract_file(path, opts), batch_rows):
+                    yield pa.RecordBatch.from_pylist(rows, schema=arrow_schema)
+
+    return run
