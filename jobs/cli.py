@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("funnel", help="print the funnel of a run from stage_stats")
     common(p)
     p.add_argument("--run-id", help="run to show (default: the latest)")
+    sub.add_parser("bench", help="benchmark the extract stage against a plain loop (see jobs/bench.py)")
     p = sub.add_parser("warm", help="start Spark once so the Delta jars are resolved and cached")
     common(p)
     return parser
@@ -59,6 +60,10 @@ def new_run_id() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from jobs import bench
+        return bench.main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         cfg = _config(args)

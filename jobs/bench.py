@@ -1,0 +1,121 @@
+"""`webmath bench`: docs/s per core of the extract stage on embedded Spark, next to the floor.
+
+    webmath bench [--records 4000] [--files 8] [--crawl DIR] [--out bench-out]
+
+Makes a crawl with ../shared/tools/make_crawl.py (or takes `--crawl DIR` holding a warc.paths), then measures
+on the same files, one after the other:
+  floor     FastWARC + Resiliparse `extract_plain_text(main_content=True)` in a plain Python loop, no Spark;
+  udf-loop  webmath's own `extract_file` (robust reader, charset, math and images) in a plain loop, no Spark;
+  spark     `webmath extract` on embedded Spark with all cores, Delta writes and stage_stats included.
+Per core = documents / seconds / cores used (1 for the loops). Prints a table and writes JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MAKE_CRAWL = ROOT.parent / "shared" / "tools" / "make_crawl.py"
+
+
+def make_crawl(out: Path, records: int, files: int) -> Path:
+    crawl_dir = out / f"crawl-{records}"
+    listing = next(crawl_dir.glob("crawl-data/*/warc.paths"), None) if crawl_dir.exists() else None
+    if listing is None:
+        if not MAKE_CRAWL.exists():
+            sys.exit(f"webmath bench: {MAKE_CRAWL} not found; pass --crawl DIR with a warc.paths")
+        subprocess.run([sys.executable, str(MAKE_CRAWL), "--records", str(records), "--files", str(files),
+                        "--out", str(crawl_dir), "--seed", "1"], check=True)
+        listing = next(crawl_dir.glob("crawl-data/*/warc.paths"))
+    return listing
+
+
+def floor_loop(paths: list[str]) -> tuple[int, float]:
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+
+    docs = 0
+    start = time.process_time()
+    for path in paths:
+        with open(path, "rb") as fh:
+            for rec in ArchiveIterator(fh, record_types=WarcRecordType.response):
+                ctype = rec.http_content_type or ""
+                if rec.http_headers.status_code != 200 or "html" not in ctype:
+                    continue
+                body = rec.reader.read()
+                text = extract_plain_text(bytes_to_str(body, detect_encoding(body)), main_content=True)
+                docs += bool(text)
+    return docs, time.process_time() - start
+
+
+def udf_loop(paths: list[str]) -> tuple[int, float]:
+    from udfs.extract import ExtractOptions, extract_file
+
+    opts = ExtractOptions(run_id="bench")
+    docs = 0
+    start = time.process_time()
+    for path in paths:
+        docs += sum(1 for row in extract_file(path, opts) if row["kind"] == "document")
+    return docs, time.process_time() - start
+
+
+def spark_stage(listing: Path, out: Path) -> tuple[int, float, int]:
+    from jobs import config, extract, inputs, session
+
+    warehouse = out / "warehouse"
+    cfg = config.load(config.CONF_DIR / "local.toml", [f'run.warehouse="{warehouse}"', 'run.run_id="bench"'])
+    spark = session.build(cfg, "bench")
+    cores = spark.sparkContext.defaultParallelism
+    try:
+        paths = inputs.resolve(str(listing))
+        start = time.time()
+        summary = extract.run(spark, cfg, paths)
+        return summary["kept"], time.time() - start, cores
+    finally:
+        spark.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="webmath bench")
+    parser.add_argument("--records", type=int, default=4000)
+    parser.add_argument("--files", type=int, default=8)
+    parser.add_argument("--crawl", help="a folder with a warc.paths (default: make one)")
+    parser.add_argument("--out", default=str(ROOT / "bench-out"))
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.crawl:
+        listing = next(Path(args.crawl).rglob("warc.paths"))
+    else:
+        listing = make_crawl(out, args.records, args.files)
+    from jobs import inputs
+    paths = inputs.resolve(str(listing))
+
+    results = {}
+    docs, cpu = floor_loop(paths)
+    results["floor"] = {"docs": docs, "seconds": cpu, "cores": 1}
+    docs, cpu = udf_loop(paths)
+    results["udf-loop"] = {"docs": docs, "seconds": cpu, "cores": 1}
+    docs, wall, cores = spark_stage(listing, out)
+    results["spark"] = {"docs": docs, "seconds": wall, "cores": cores}
+    for r in results.values():
+        r["docs_per_s_per_core"] = r["docs"] / r["seconds"] / r["cores"]
+    floor = results["floor"]["docs_per_s_per_core"]
+    print(f"extract benchmark: {len(paths)} WARC files from {listing.parent}, {os.cpu_count()} cores on the machine")
+    print(f"{'run':<10}{'docs':>8}{'seconds':>10}{'cores':>7}{'docs/s/core':>13}{'vs floor':>10}")
+    for name, r in results.items():
+        print(f"{name:<10}{r['docs']:>8}{r['seconds']:>10.1f}{r['cores']:>7}"
+              f"{r['docs_per_s_per_core']:>13.1f}{r['docs_per_s_per_core'] / floor:>9.0%}")
+    print("target: spark >= 60% of floor per core")
+    (out / "bench-extract.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
