@@ -6,11 +6,17 @@ set, spark-submit decides, and the Delta package comes from the submit line or f
 """
 from __future__ import annotations
 
+import os
+import sys
+
 
 def build(cfg: dict, app_suffix: str = ""):
     from pyspark.sql import SparkSession
 
     spark_cfg = cfg["spark"]
+    if spark_cfg["master"].startswith("local"):
+        # Python workers of embedded Spark run this interpreter (the project's venv), not whatever is on PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName(spark_cfg["app_name"] + (f"-{app_suffix}" if app_suffix else ""))
     if spark_cfg["master"]:
         builder = builder.master(spark_cfg["master"])

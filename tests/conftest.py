@@ -22,7 +22,7 @@ def truth() -> list[dict]:
     return load_jsonl(SAMPLE / "truth.jsonl")
 
 
-def test_config(*overrides: str) -> dict:
+def make_config(*overrides: str) -> dict:
     from jobs import config
     return config.load(config.CONF_DIR / "local.toml",
                        ['spark.master="local[2]"', "spark.shuffle_partitions=2", *overrides])
@@ -31,6 +31,6 @@ def test_config(*overrides: str) -> dict:
 @pytest.fixture(scope="session")
 def spark():
     from jobs import session
-    spark = session.build(test_config(), "tests")
+    spark = session.build(make_config(), "tests")
     yield spark
     spark.stop()
