@@ -21,7 +21,7 @@ jars: install
 	$(BIN)/webmath warm
 
 demo: jars
-	$(BIN)/webmath extract --input data/sample-crawl/warc.paths --warehouse $(WAREHOUSE)
+	$(BIN)/webmath run --input data/sample-crawl/warc.paths --warehouse $(WAREHOUSE)
 	@echo "tables: $(WAREHOUSE)/  (query them with Spark SQL or delta-rs)"
 
 test: jars

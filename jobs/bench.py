@@ -65,15 +65,14 @@ def udf_loop(paths: list[str]) -> tuple[int, float]:
     return docs, time.process_time() - start
 
 
-def spark_stage(listing: Path, out: Path) -> tuple[int, float, int]:
-    from jobs import config, extract, inputs, session
+def spark_stage(paths: list[str], out: Path) -> tuple[int, float, int]:
+    from jobs import config, extract, session
 
     warehouse = out / "warehouse"
     cfg = config.load(config.CONF_DIR / "local.toml", [f'run.warehouse="{warehouse}"', 'run.run_id="bench"'])
     spark = session.build(cfg, "bench")
     cores = spark.sparkContext.defaultParallelism
     try:
-        paths = inputs.resolve(str(listing))
         start = time.time()
         summary = extract.run(spark, cfg, paths)
         return summary["kept"], time.time() - start, cores
@@ -90,19 +89,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    if args.crawl:
-        listing = next(Path(args.crawl).rglob("warc.paths"))
-    else:
-        listing = make_crawl(out, args.records, args.files)
+    root = Path(args.crawl) if args.crawl else out / f"crawl-{args.records}"
+    listing = next(root.rglob("warc.paths")) if args.crawl else make_crawl(out, args.records, args.files)
     from jobs import inputs
-    paths = inputs.resolve(str(listing))
+    # make_crawl.py writes paths relative to its output folder, as Common Crawl's are to the bucket root
+    paths = inputs.resolve(str(listing), prefix=str(root.resolve()))
 
     results = {}
     docs, cpu = floor_loop(paths)
     results["floor"] = {"docs": docs, "seconds": cpu, "cores": 1}
     docs, cpu = udf_loop(paths)
     results["udf-loop"] = {"docs": docs, "seconds": cpu, "cores": 1}
-    docs, wall, cores = spark_stage(listing, out)
+    docs, wall, cores = spark_stage(paths, out)
     results["spark"] = {"docs": docs, "seconds": wall, "cores": cores}
     for r in results.values():
         r["docs_per_s_per_core"] = r["docs"] / r["seconds"] / r["cores"]

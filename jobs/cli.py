@@ -16,7 +16,11 @@ from jobs import config
 
 STAGES = {
     "extract": "WARC files -> documents (text with LaTeX and image placeholders, provenance)",
+    "language": "documents -> language: language id on the prose (math masked), en/zh kept",
+    "quality": "-> quality: math-aware rule filters (Gopher/ROOTS signals, NSFW words, domain blocklist)",
 }
+# Stages `webmath run` executes, in pipeline order.
+PIPELINE = ["extract", "language", "quality"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,8 +37,13 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_text in STAGES.items():
         p = sub.add_parser(name, help=help_text)
         common(p)
-        p.add_argument("--input", help="warc.paths file, glob, folder or WARC file (input.path)")
+        p.add_argument("--input", help="warc.paths file, glob, folder or WARC file (input.path); for the stages "
+                                        "after extract it limits them to those WARC files' documents")
         p.add_argument("--run-id", help="run id recorded on every row (run.run_id)")
+    p = sub.add_parser("run", help="every stage in order on an input: " + " -> ".join(PIPELINE))
+    common(p)
+    p.add_argument("--input", help="warc.paths file, glob, folder or WARC file (input.path)")
+    p.add_argument("--run-id", help="run id recorded on every row (run.run_id)")
     p = sub.add_parser("funnel", help="print the funnel of a run from stage_stats")
     common(p)
     p.add_argument("--run-id", help="run to show (default: the latest)")
@@ -55,6 +64,16 @@ def _config(args: argparse.Namespace) -> dict:
     return cfg
 
 
+def run_stage(spark, cfg: dict, name: str, paths: list[str] | None) -> dict:
+    if name == "extract":
+        from jobs import extract
+        return extract.run(spark, cfg, paths)
+    import importlib
+
+    from jobs import filtering
+    return filtering.run(spark, cfg, importlib.import_module(f"jobs.{name}").STAGE, paths)
+
+
 def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("run-%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
 
@@ -67,11 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         cfg = _config(args)
-        if args.command in STAGES:
+        paths = None
+        if args.command in ("extract", "run") or (args.command in STAGES and cfg["input"]["path"]):
             from jobs import inputs
             paths = inputs.resolve(cfg["input"]["path"], cfg["input"]["prefix"])
-            if args.command == "extract" and not cfg["run"]["run_id"]:
-                cfg["run"]["run_id"] = new_run_id()
+        if not cfg["run"]["run_id"]:
+            cfg["run"]["run_id"] = new_run_id()
     except config.ConfigError as exc:
         print(f"webmath: error: {exc}", file=sys.stderr)
         return 2
@@ -86,12 +106,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "funnel":
             print(stats.format_funnel(*stats.funnel(spark, warehouse, args.run_id)))
             return 0
-        from jobs import extract
-        started = time.time()
-        print(f"[{args.command}] run {cfg['run']['run_id']}: {len(paths)} WARC file(s) -> {warehouse}", flush=True)
-        summary = extract.run(spark, cfg, paths)
-        print(f"[{args.command}] done in {time.time() - started:.1f}s: " +
-              ", ".join(f"{k} {v:,}" for k, v in summary.items()), flush=True)
+        scope = f"{len(paths)} WARC file(s)" if paths else "all documents"
+        print(f"run {cfg['run']['run_id']}: {scope} -> {warehouse}", flush=True)
+        for name in (PIPELINE if args.command == "run" else [args.command]):
+            started = time.time()
+            summary = run_stage(spark, cfg, name, paths)
+            print(f"[{name}] {time.time() - started:.1f}s: " + ", ".join(f"{k} {v:,}" for k, v in summary.items()),
+                  flush=True)
         print(stats.format_funnel(*stats.funnel(spark, warehouse, cfg["run"]["run_id"])))
         return 0
     finally:

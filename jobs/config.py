@@ -118,6 +118,11 @@ def _validate(cfg: dict) -> None:
             raise ConfigError(f"config key '{key}' must be > 0, got {get(cfg, key)!r}")
     if get(cfg, "extract.min_text_chars") < 0:
         raise ConfigError(f"config key 'extract.min_text_chars' must be >= 0, got {get(cfg, 'extract.min_text_chars')!r}")
+    if not 0.0 <= get(cfg, "language.min_score") <= 1.0:
+        raise ConfigError(f"config key 'language.min_score' must be between 0 and 1, got {get(cfg, 'language.min_score')!r}")
+    for key in ("quality.nsfw_words_file", "quality.blocklist_file"):
+        if not (CONF_DIR / get(cfg, key)).is_file():
+            raise ConfigError(f"config key '{key}': file not found: {CONF_DIR / get(cfg, key)}")
     if not get(cfg, "extract.html_types"):
         raise ConfigError("config key 'extract.html_types' must name at least one content type")
 

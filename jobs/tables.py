@@ -77,9 +77,42 @@ STAGE_STATS = T.StructType([
     T.StructField("computed_at", T.TimestampType()),
 ])
 
+# Columns each filtering stage adds to the rows it keeps (its signals, stored on every row).
+LANGUAGE_SIGNALS = T.StructType([
+    T.StructField("lang", T.StringType()),
+    T.StructField("lang_score", T.DoubleType()),
+])
+
+QUALITY_SIGNALS = T.StructType(
+    [T.StructField(name, T.LongType()) for name in ("word_count",)]
+    + [T.StructField(name, T.DoubleType()) for name in (
+        "mean_word_length", "symbol_ratio", "special_char_ratio", "punctuation_ratio", "char_repetition_ratio",
+        "word_repetition_ratio", "dup_line_fraction", "dup_paragraph_fraction", "ellipsis_line_fraction",
+        "bullet_line_fraction")]
+    + [T.StructField(name, T.LongType()) for name in ("nsfw_word_count", "unicode_error_count")]
+    + [T.StructField("math_char_fraction", T.DoubleType()), T.StructField("blocklisted", T.BooleanType())]
+)
+
+# Stage tables in pipeline order: each one is the table before it plus the stage's signals.
+STAGE_SIGNALS = {
+    "language": LANGUAGE_SIGNALS,
+    "quality": QUALITY_SIGNALS,
+}
+PIPELINE_TABLES = ["documents", *STAGE_SIGNALS]
+
+
+def stage_schema(table: str) -> T.StructType:
+    """`documents`' columns, then every earlier stage's signals and this one's, `run_id` last."""
+    fields = [f for f in DOCUMENTS.fields if f.name != "run_id"]
+    for name in PIPELINE_TABLES[1:PIPELINE_TABLES.index(table) + 1]:
+        fields += STAGE_SIGNALS[name].fields
+    return T.StructType(fields + [T.StructField("run_id", T.StringType())])
+
+
 # table name -> (schema, partition columns)
 TABLES = {
     "documents": (DOCUMENTS, ["crawl"]),
+    **{name: (stage_schema(name), ["crawl"]) for name in STAGE_SIGNALS},
     "rejected": (REJECTED, ["crawl"]),
     "ingest_log": (INGEST_LOG, ["crawl"]),
     "stage_stats": (STAGE_STATS, []),

@@ -1,0 +1,67 @@
+"""The one filter mechanism every filtering stage uses.
+
+A stage reads the table before it in the pipeline, computes its signals and a `(keep, reason, value)` decision
+with a pandas UDF, writes the kept rows (provenance and earlier columns carried along, its signals added) to its
+own table, the others to `rejected` with the stage, reason and failing value, and records its funnel in
+`stage_stats`. It owns the slice of the WARC files it was given (all of them by default) and replaces it, so a
+rerun leaves the same rows as one run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+from pyspark import StorageLevel
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from jobs import stats, tables
+
+DECISION = [T.StructField("keep", T.BooleanType()), T.StructField("reason", T.StringType()),
+            T.StructField("value", T.StringType())]
+
+
+@dataclass(frozen=True)
+class FilterStage:
+    name: str                 # the stage and its table
+    inputs: tuple[str, ...]   # columns the scorer reads
+    # cfg -> function of one pandas DataFrame (the `inputs` columns) returning the stage's signal columns
+    # (tables.STAGE_SIGNALS[name]) and keep, reason, value
+    scorer: Callable[[dict], Callable[[pd.DataFrame], pd.DataFrame]]
+
+    @property
+    def source(self) -> str:
+        return tables.PIPELINE_TABLES[tables.PIPELINE_TABLES.index(self.name) - 1]
+
+
+def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | None = None) -> dict:
+    warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
+    owned = tables.in_list("warc_path", paths) if paths else "true"
+    signals = tables.STAGE_SIGNALS[stage.name]
+    score = stage.scorer(cfg)
+
+    def batch(frame: pd.DataFrame) -> pd.DataFrame:
+        return score(frame)
+
+    udf = F.pandas_udf(batch, T.StructType(signals.fields + DECISION))
+    source = tables.read(spark, warehouse, stage.source).where(owned)
+    scored = (source.withColumn("_s", udf(F.struct(*stage.inputs)))
+              .select("*", *[F.col(f"_s.{f.name}").alias(f.name) for f in signals.fields + DECISION])
+              .drop("_s").withColumn("run_id", F.lit(run_id))
+              .persist(StorageLevel.MEMORY_AND_DISK))
+    try:
+        tables.replace_slice(scored.where("keep"), warehouse, stage.name, owned)
+        rejected = scored.where("NOT keep").withColumn("stage", F.lit(stage.name))
+        tables.replace_slice(rejected, warehouse, "rejected", f"stage = '{stage.name}' AND ({owned})")
+    finally:
+        scored.unpersist()
+    kept = tables.read(spark, warehouse, stage.name).where(owned)
+    dropped = tables.read(spark, warehouse, "rejected").where(f"stage = '{stage.name}' AND ({owned})")
+    stats.record(spark, warehouse, run_id, stage.name, [
+        stats.counts(tables.read(spark, warehouse, stage.source).where(owned), "input"),
+        stats.counts(kept, "kept"),
+        stats.by(dropped, "reason", "rejected"),
+    ])
+    return {"input": source.count(), "kept": kept.count(), "rejected": dropped.count()}
