@@ -468,7 +468,8 @@ def test_interface_shapes():
 
 @pytest.mark.parametrize("html", [
     "", "<", "\x00\x00<p>a\x00b</p>", "<p>lone \ud800 surrogate</p><img src=a.png>",
-    "<div>" * 3000 + "deep",  # (resiliparse main_content is quadratic in depth) "<math>" + "<mrow>" * 3000 + "<mi>x</mi>",
+    "<div>" * 3000 + "deep",  # resiliparse's main_content is quadratic in depth
+    "<math>" + "<mrow>" * 3000 + "<mi>x</mi>",
     "<base href=\"http://[::1\"><img src=\"http://[bad\"><img src=\"x.png\"><p>t</p>",
     "<span class=\"katex\"></span><mjx-container></mjx-container><script type=\"math/tex\"></script>"
     "<div class=\"mwe-math-element\"></div><math></math>",

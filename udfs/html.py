@@ -1,32 +1,47 @@
-"""HTML decoding and math-preserving text extraction (pure Python, no Spark).
+r"""HTML decoding and math-preserving text extraction (pure Python, no Spark).
 
-Two entry points are used by the Spark jobs:
+``decode_html(body, header_charset) -> (text, charset_used)``
+    WHATWG order of evidence (BOM, HTTP header, ``<meta>`` prescan, then
+    sniffing), but a declared charset only wins if the bytes decode strictly
+    with it.  ``charset_used`` is the Python codec name (``cp1252`` for a page
+    labelled ISO-8859-1, ``gb18030`` for GB2312 ...).
 
-``decode_html(body, header_charset)``
-    bytes -> ``(text, charset_used)`` following the WHATWG order of evidence
-    (BOM, HTTP header, ``<meta>`` prescan, detection), but a declared charset
-    only wins if the bytes really decode with it.
-
-``extract(html, url, main_content=True)``
+``extract(html, url, main_content=True) -> Extracted``
     Parses with Resiliparse, rewrites the DOM so that mathematics survives as
-    LaTeX (MathJax v2 scripts, MathJax v3 containers, KaTeX, MathML, TeX
-    images), replaces every other image with ``IMAGE_PLACEHOLDER`` and then
-    runs ``extract_plain_text``.  Besides the text it returns the title, the
-    images (absolute URL, alt, position of their placeholder) and counts of
-    the math markup found in the page.
+    LaTeX (MathJax v2 scripts, MathJax v3 containers, KaTeX, Wikipedia and
+    plain MathML, TeX images), replaces every other image by
+    ``IMAGE_PLACEHOLDER`` and runs ``extract_plain_text``.  Returns the text,
+    the title, the images (absolute URL, alt, offset of their placeholder in
+    the text) and counts of the math markup found in the page.
+
+Choices beyond the bare spec, each deliberate:
+
+* ``<figure>``/``<figcaption>`` are turned into ``<div>`` first: with
+  ``alt_texts=False`` Resiliparse drops those elements whole (and so every
+  image and caption inside them).
+* Images: ``src``, else ``data-src``/``data-lazy-src``/``data-original``, else
+  the first ``srcset`` entry; ``data:``/``javascript:`` sources and 0/1-pixel
+  trackers are skipped; spaces in URLs become ``%20``.
+* Page text that literally contains ``<|image|>`` gets it defused to
+  ``<|image |>`` so that every placeholder in the output is one of ours.
+* ``tex_delimiters`` counts only page text: scripts, styles, ``pre``/``code``,
+  comments and attribute values (``title="\(x\)"``) are left out.
+* ``url`` may come wrapped in ``<...>`` as WARC/1.0 writers store it.
 
 Exceptions: ``extract`` raises ``TypeError`` when ``html`` is not a ``str``
 and lets ``resiliparse.parse.html.HTMLParserException`` through when lexbor
 cannot build a tree at all (in practice only on allocation failure); every
 other odd input (broken markup, deep nesting, lone surrogates, NUL bytes,
-bogus URLs) is handled.
+bogus URLs, MathML nested too deep to convert) is handled.
+``decode_html`` raises ``UndecodableError`` (a ``ValueError``) for binary or
+hopelessly mixed bytes and ``TypeError`` for non-bytes.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, unquote, unquote_plus, urljoin, urlsplit
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.encoding import detect_encoding, map_encoding_to_html5
@@ -497,10 +512,13 @@ def _is_pixel(img) -> bool:
 
 
 def _resolve(base: str, src: str) -> str | None:
-    try:
-        url = urljoin(base, src)
-    except ValueError:
-        return None
+    if src.startswith(("https://", "http://")) and "/./" not in src and "/../" not in src:
+        url = src  # already absolute: skip the (slow) urljoin
+    else:
+        try:
+            url = urljoin(base, src)
+        except ValueError:
+            return None
     if not url.lower().startswith(("http://", "https://", "ftp://")):
         return None
     return url.replace(" ", "%20")
@@ -513,10 +531,10 @@ _MJ2_RENDERED = (".MathJax, .MathJax_Display, .MathJax_Preview, .MathJax_SVG, "
                  ".MathJax_MathML, .MathJax_PHTML, .MathJax_MathContainer, "
                  ".MJX_Assistive_MathML, #MathJax_Message, #MathJax_Hidden, #MathJax_Font_Test")
 _MJ2_FRAMES = ".MathJax, .MathJax_SVG, .MathJax_CHTML, .MathJax_MathML, .MathJax_PHTML"
-# substrings that any MathJax v2 rendered output has
 # every MathJax v2 output (HTML-CSS, SVG, CHTML, NativeMML, PreviewHTML) gives its
-# frame an id "MathJax-Element-N-Frame"; previews may exist before rendering
-_MJ2_HINTS = (b"mathjax-element-", b"mathjax_preview")
+# frame an id "MathJax-Element-N-Frame" and a class MathJax*; previews may exist
+# before rendering
+_MJ2_HINTS = (b"mathjax-element-", b'class="mathjax', b"mathjax_preview")
 _MARKER_RE = re.compile("\ue000(\\d+)\ue001")
 _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
 
@@ -726,19 +744,24 @@ def extract(html: str, url: str, *, main_content: bool = True) -> Extracted:
     except (DOMException, AttributeError):
         title = None
 
+    # cheap substring gates (each `in` is one memchr-speed scan) so that the
+    # DOM is only queried for markup the page can contain
+    any_math = b"math" in low  # also part of "mathjax", "<math", "math/tex", "mwe-math"
+    mathjax = any_math and b"mathjax" in low
+    katex = b"katex" in low
     images: list[tuple[str, str]] = []
     if doc is not None:
         try:
-            if b"math" in low:  # one scan to rule out most pages
+            if any_math:
                 if b"<mjx-" in low:
                     _rewrite_mathjax3(tree, doc, counts)
-                if b"mathjax" in low or b"math/tex" in low or b"math/mml" in low:
+                if mathjax or b"math/tex" in low or b"math/mml" in low:
                     _rewrite_mathjax2(tree, doc, counts, low)
                 if b"mwe-math-element" in low:
                     _rewrite_wikipedia(tree, doc, counts)
-            if b"katex" in low:
+            if katex:
                 _rewrite_katex(tree, doc, counts)
-            if b"<math" in low:  # after KaTeX/MathJax, which contain <math> too
+            if any_math and b"<math" in low:  # after KaTeX/MathJax, which contain <math>
                 _rewrite_mathml(tree, doc, counts)
             if b"<fig" in low:
                 _unwrap_figures(tree, doc)
@@ -748,7 +771,7 @@ def extract(html: str, url: str, *, main_content: bool = True) -> Extracted:
             pass  # keep whatever was rewritten so far
 
     counts["tex_delimiters"] = _count_tex_delimiters(low)
-    if b"mathjax" in low or b"katex" in low:
+    if mathjax or katex:
         counts["mathjax_loaded"] = _mathjax_loaded(low)
 
     text = extract_plain_text(tree, main_content=main_content, preserve_formatting=True,

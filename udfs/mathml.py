@@ -2,10 +2,12 @@
 
 A small, dependency-light converter used by :mod:`udfs.html` for ``<math>``
 elements that carry neither an ``alttext`` attribute nor a TeX annotation.
-It walks an already parsed DOM (resiliparse ``ElementNode``; anything with the
-same small duck-typed surface works: ``type``/``tag``/``child_nodes``/
-``getattr``/``text``) and never raises on unknown elements: an element it does
-not know is converted as the concatenation of its children.
+It walks an already parsed DOM (a resiliparse ``ElementNode``; anything with
+the same small duck-typed surface works: ``tag``/``child_nodes``/``getattr``/
+``text``), or parses a MathML string with Resiliparse first.  It never raises
+on unknown elements: an element it does not know is converted as the
+concatenation of its children.  ``<semantics>`` prefers a TeX annotation.
+Nesting deeper than MAX_DEPTH gives '' (see convert_node).
 
 Covered: mi, mn, mo, mtext, ms, mrow, mstyle, mpadded, mphantom, merror,
 maction, semantics, mfrac, msqrt, mroot, msup, msub, msubsup, munder, mover,
@@ -22,6 +24,7 @@ Output style, so that callers and tests can rely on it:
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any, Iterable
 
 __all__ = ["mathml_to_latex", "convert_node", "MathMLTooDeep", "MAX_DEPTH", "SYMBOLS"]
@@ -257,7 +260,7 @@ def _token_mi(node: Any) -> str:
     if txt in _FUNCTIONS and variant in ("", "normal"):
         return "\\" + txt
     tex = "".join(SYMBOLS.get(ch, ch) if not ch.isalnum() else ch for ch in txt)
-    cmd = _MATHVARIANT.get(variant) or r"\mathrm"
+    cmd = r"\mathit" if variant == "italic" else (_MATHVARIANT.get(variant) or r"\mathrm")
     return cmd + "{" + tex + "}"
 
 
@@ -493,7 +496,7 @@ class MathMLTooDeep(ValueError):
 
 
 MAX_DEPTH = 60
-_depth = 0  # current nesting; conversions are synchronous and never re-entered
+_state = threading.local()  # .depth: current nesting of convert_node calls
 
 
 def convert_node(node: Any) -> str:
@@ -501,16 +504,16 @@ def convert_node(node: Any) -> str:
 
     Raises MathMLTooDeep past MAX_DEPTH nested elements (the DOM walk must stop
     well before Python's recursion limit: Resiliparse turns a RecursionError
-    inside its own calls into an uncatchable panic).
+    inside its own calls into a PanicException, which is not an Exception).
     """
-    global _depth
-    if _depth >= MAX_DEPTH:
+    depth = getattr(_state, "depth", 0)
+    if depth >= MAX_DEPTH:
         raise MathMLTooDeep(f"MathML nested deeper than {MAX_DEPTH}")
-    _depth += 1
+    _state.depth = depth + 1
     try:
         return _convert(node)
     finally:
-        _depth -= 1
+        _state.depth = depth
 
 
 def _convert(node: Any) -> str:
@@ -601,8 +604,7 @@ def mathml_to_latex(math: Any) -> str:
         math = node
     if not hasattr(math, "child_nodes"):
         raise TypeError("expected a <math> DOM node or a MathML string")
-    global _depth
-    _depth = 0
+    _state.depth = 0
     try:
         tex = convert_node(math)
     except (MathMLTooDeep, RecursionError):

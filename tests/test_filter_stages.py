@@ -1,0 +1,117 @@
+"""The language and quality stages on real Spark and Delta, over the shipped sample crawl."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from jobs import cli, extract, filtering, inputs, language, quality, stats, tables
+from tests.conftest import SAMPLE, make_config
+
+
+@pytest.fixture(scope="module")
+def pipeline(spark, tmp_path_factory, truth):
+    warehouse = tmp_path_factory.mktemp("filters")
+    cfg = make_config(f'run.warehouse="{warehouse}"', 'run.run_id="run-f"')
+    extract.run(spark, cfg, inputs.resolve(str(SAMPLE / "warc.paths")))
+    summaries = {name: filtering.run(spark, cfg, stage) for name, stage in
+                 (("language", language.STAGE), ("quality", quality.STAGE))}
+    return warehouse, cfg, summaries
+
+
+def rows(spark, warehouse, table):
+    return tables.read(spark, str(warehouse), table).collect()
+
+
+def test_language_stage(spark, pipeline, truth):
+    warehouse, _, summaries = pipeline
+    label = {t["record_id"]: t for t in truth}
+    kept = rows(spark, warehouse, "language")
+    assert summaries["language"] == {"input": 458, "kept": 389, "rejected": 69}
+    assert Counter(r["lang"] for r in kept) == {"en": 385, "zh": 4}
+    # Chinese is recognised: the debian-handbook zh-CN pages are kept as zh
+    assert {r["url"].split("/")[4] for r in kept if r["lang"] == "zh"} == {"zh-CN"}
+    assert min(r["lang_score"] for r in kept) >= 0.65
+    rejected = [r for r in rows(spark, warehouse, "rejected") if r["stage"] == "language"]
+    assert Counter(r["reason"] for r in rejected) == {"language_not_kept": 62, "language_score_low": 7}
+    not_kept = Counter(r["value"] for r in rejected if r["reason"] == "language_not_kept")
+    assert not_kept["de"] == 17 and not_kept["ja"] == 5 and not_kept["fr"] == 5
+    # the Japanese page without any charset declaration is recognised as Japanese, not kept, with provenance
+    ja = [r for r in rejected if label[r["warc_record_id"]]["special"] == "no_charset_anywhere"]
+    assert [(r["reason"], r["value"]) for r in ja] == [("language_not_kept", "ja")]
+    assert ja[0]["warc_record_offset"] == label[ja[0]["warc_record_id"]]["warc_offset"]
+    # every kept row still carries the documents' provenance and text
+    docs = {r["doc_id"]: r for r in rows(spark, warehouse, "documents")}
+    for r in kept:
+        d = docs[r["doc_id"]]
+        assert (r["url"], r["warc_path"], r["warc_record_offset"], r["text"]) == (
+            d["url"], d["warc_path"], d["warc_record_offset"], d["text"])
+        assert r["run_id"] == "run-f"
+
+
+def test_quality_keeps_math_and_reports_non_math_removed(spark, pipeline, truth):
+    """>= 98% of the math pages that reach the quality stage pass it."""
+    warehouse, _, summaries = pipeline
+    label = {t["record_id"]: t["label"] for t in truth}
+    reached = Counter(label[r["warc_record_id"]] for r in rows(spark, warehouse, "language"))
+    passed = Counter(label[r["warc_record_id"]] for r in rows(spark, warehouse, "quality"))
+    assert reached == {"math": 190, "non_math": 199}
+    assert passed == {"math": 187, "non_math": 190}
+    assert passed["math"] / reached["math"] >= 0.98          # 98.4%
+    assert 1 - passed["non_math"] / reached["non_math"] == pytest.approx(9 / 199)   # 4.5% of non-math removed
+    rejected = [r for r in rows(spark, warehouse, "rejected") if r["stage"] == "quality"]
+    assert summaries["quality"] == {"input": 389, "kept": 377, "rejected": 12}
+    assert Counter(r["reason"] for r in rejected) == {"too_few_words": 10, "mean_word_length_low": 1,
+                                                      "symbol_ratio_high": 1}
+    for r in rejected:
+        assert r["doc_id"] and r["url"] and r["warc_path"] and r["warc_record_id"] and r["value"]
+    signals = rows(spark, warehouse, "quality")[0].asDict()
+    assert set(tables.QUALITY_SIGNALS.fieldNames()) | {"lang", "lang_score"} <= set(signals)
+
+
+def test_stage_stats_funnel(spark, pipeline):
+    warehouse, _, _ = pipeline
+    _, funnel = stats.funnel(spark, str(warehouse), "run-f")
+    got = {(s, c): v for s, c, v in funnel if s in ("language", "quality")}
+    assert got == {
+        ("language", "input"): 458, ("language", "kept"): 389,
+        ("language", "rejected.language_not_kept"): 62, ("language", "rejected.language_score_low"): 7,
+        ("quality", "input"): 389, ("quality", "kept"): 377, ("quality", "rejected.too_few_words"): 10,
+        ("quality", "rejected.mean_word_length_low"): 1, ("quality", "rejected.symbol_ratio_high"): 1,
+    }
+
+
+def test_rerun_does_not_duplicate(spark, pipeline):
+    warehouse, cfg, _ = pipeline
+    before = {t: len(rows(spark, warehouse, t)) for t in ("language", "quality", "rejected", "stage_stats")}
+    filtering.run(spark, cfg, language.STAGE)
+    filtering.run(spark, cfg, quality.STAGE)
+    after = {t: len(rows(spark, warehouse, t)) for t in ("language", "quality", "rejected", "stage_stats")}
+    assert before == after
+    assert before["language"] == 389 and before["quality"] == 377
+
+
+def test_stage_limited_to_some_warc_files(spark, tmp_path):
+    """--input on a later stage replaces only those files' slice."""
+    cfg = make_config(f'run.warehouse="{tmp_path}"', 'run.run_id="r1"')
+    paths = inputs.resolve(str(SAMPLE / "warc.paths"))
+    extract.run(spark, cfg, paths)
+    filtering.run(spark, cfg, language.STAGE)
+    total = len(rows(spark, tmp_path, "language"))
+    cfg["run"]["run_id"] = "r2"
+    summary = filtering.run(spark, cfg, language.STAGE, paths[:1])
+    table = rows(spark, tmp_path, "language")
+    assert len(table) == total
+    assert {r["run_id"] for r in table if r["warc_path"] == paths[0]} == {"r2"}
+    assert {r["run_id"] for r in table if r["warc_path"] != paths[0]} == {"r1"}
+    assert summary["kept"] == sum(1 for r in table if r["warc_path"] == paths[0])
+
+
+def test_cli_runs_stages_in_order(tmp_path, capsys):
+    code = cli.main(["run", "--input", str(SAMPLE / "CC-SAMPLE-2026-01-mini-00002.warc.gz"),
+                     "--warehouse", str(tmp_path), "--run-id", "cli", "--set", 'spark.master="local[2]"'])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "[extract]" in out and "[language]" in out and "[quality]" in out
+    assert out.index("[extract]") < out.index("[language]") < out.index("[quality]")
+    assert "funnel of run cli" in out
