@@ -34,3 +34,16 @@ def spark():
     spark = session.build(make_config(), "tests")
     yield spark
     spark.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_docs() -> dict[str, dict]:
+    """url -> document row of the shipped sample crawl, extracted by plain Python (no Spark)."""
+    from udfs.extract import ExtractOptions, extract_file
+
+    docs = {}
+    for path in sorted(SAMPLE.glob("*.warc.gz")):
+        for row in extract_file(str(path), ExtractOptions(run_id="fixture")):
+            if row["kind"] == "document":
+                docs[row["url"]] = row
+    return docs

@@ -31,7 +31,7 @@ def _identifier():
 def identify(text: str | None, opts: LanguageOptions) -> tuple[str | None, float | None]:
     """(language, probability) of the prose of `text`; the math is masked, and if almost nothing but math
     remains, the whole text is judged instead. (None, None) for empty text."""
-    if not text or not text.strip():
+    if not isinstance(text, str) or not text.strip():   # null arrives as None or NaN
         return None, None
     sample = text[:opts.max_chars]
     prose = mask_math(sample)
