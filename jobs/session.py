@@ -25,7 +25,10 @@ def build(cfg: dict, app_suffix: str = ""):
                .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.shuffle.partitions", str(spark_cfg["shuffle_partitions"]))
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               # file statistics on the leading columns only (the provenance: doc_id, url_host, crawl, fetch_time,
+               # warc_path, offsets): they serve data skipping, while min/max over page text only costs time
+               .config("spark.databricks.delta.properties.defaults.dataSkippingNumIndexedCols", "10"))
     for key, value in spark_cfg["conf"].items():
         builder = builder.config(key, str(value).lower() if isinstance(value, bool) else str(value))
     if spark_cfg["delta_from_maven"]:

@@ -107,7 +107,14 @@ def _tolerance(n_bytes: int) -> int:
     return 8 + n_bytes // 1000
 
 
+_BINARY_PROBE = 8192
+
+
 def _too_binary(text: str, limit: int) -> bool:
+    """Binary payloads (PDF, images, misread UTF-16) are full of control characters from their first bytes on,
+    so the head and tail of the text are probed rather than all of it."""
+    if len(text) > 2 * _BINARY_PROBE:
+        text = text[:_BINARY_PROBE] + text[-_BINARY_PROBE:]
     if _CONTROL.search(text) is None:
         return False
     return len(_CONTROL.findall(text)) > limit
