@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pyspark import StorageLevel
 from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_schema
 
@@ -62,7 +61,7 @@ def record_stats(spark: SparkSession, warehouse: str, run_id: str, paths: list[s
     log = tables.read(spark, warehouse, "ingest_log").where(owned)
     docs = tables.read(spark, warehouse, "documents").where(owned)
     rejected = tables.read(spark, warehouse, "rejected").where(f"stage = '{STAGE}' AND {owned}")
-    stats.record(spark, warehouse, run_id, STAGE, [
+    counted = stats.record(spark, warehouse, run_id, STAGE, [
         stats.counts(log, "files"),
         stats.by(log, "status", "files"),
         stats.sums(log, "records_read"),
@@ -70,6 +69,6 @@ def record_stats(spark: SparkSession, warehouse: str, run_id: str, paths: list[s
         stats.counts(docs, "kept"),
         stats.by(rejected, "reason", "rejected"),
     ])
-    summary = log.agg(F.count(F.lit(1)).alias("files"), F.sum("records_read").alias("records_read"),
-                      F.sum("records_kept").alias("kept"), F.sum("records_skipped").alias("skipped")).first()
-    return {k: int(summary[k] or 0) for k in ("files", "records_read", "kept", "skipped")}
+    total = lambda counter: sum(v for _, c, v in counted if c == counter)
+    return {"files": total("files"), "records_read": total("records_read"), "kept": total("kept"),
+            "skipped": sum(v for _, c, v in counted if c.startswith("rejected."))}

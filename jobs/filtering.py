@@ -59,9 +59,10 @@ def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | N
         scored.unpersist()
     kept = tables.read(spark, warehouse, stage.name).where(owned)
     dropped = tables.read(spark, warehouse, "rejected").where(f"stage = '{stage.name}' AND ({owned})")
-    stats.record(spark, warehouse, run_id, stage.name, [
+    counted = stats.record(spark, warehouse, run_id, stage.name, [
         stats.counts(tables.read(spark, warehouse, stage.source).where(owned), "input"),
         stats.counts(kept, "kept"),
         stats.by(dropped, "reason", "rejected"),
     ])
-    return {"input": source.count(), "kept": kept.count(), "rejected": dropped.count()}
+    total = lambda prefix: sum(v for _, c, v in counted if c.startswith(prefix))
+    return {"input": total("input"), "kept": total("kept"), "rejected": total("rejected.")}

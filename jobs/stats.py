@@ -1,6 +1,7 @@
 """`stage_stats`: the funnel, counted from the tables each stage wrote (never from accumulators)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
@@ -29,12 +30,15 @@ def by(df: DataFrame, column: str, prefix: str) -> DataFrame:
         "crawl", F.concat(F.lit(prefix + "."), F.col(column)).alias("counter"), "value")
 
 
-def record(spark: SparkSession, warehouse: str, run_id: str, stage: str, frames: list[DataFrame]) -> None:
-    stats = reduce(DataFrame.unionByName, frames).select(
-        F.lit(run_id).alias("run_id"), F.lit(stage).alias("stage"), "crawl", "counter",
-        F.col("value").cast("long").alias("value"), F.current_timestamp().alias("computed_at"))
+def record(spark: SparkSession, warehouse: str, run_id: str, stage: str, frames: list[DataFrame]) -> list:
+    """Count `frames` (each already small: a few rows per crawl) in one job and replace the stage's rows of
+    `stage_stats` for this run with them. Returns the (crawl, counter, value) rows."""
+    counted = reduce(DataFrame.unionByName, frames).collect()
+    now = datetime.now(timezone.utc)
+    rows = [(run_id, stage, r["crawl"], r["counter"], int(r["value"] or 0), now) for r in counted]
     predicate = f"run_id = {tables.sql_literal(run_id)} AND stage = {tables.sql_literal(stage)}"
-    tables.replace_slice(stats, warehouse, "stage_stats", predicate)
+    tables.replace_slice(spark.createDataFrame(rows, tables.STAGE_STATS), warehouse, "stage_stats", predicate)
+    return [(crawl, counter, value) for _, _, crawl, counter, value, _ in rows]
 
 
 def funnel(spark: SparkSession, warehouse: str, run_id: str | None = None) -> tuple[str, list]:

@@ -1,8 +1,6 @@
 """Language identification on real pages, with the math masked first."""
 from __future__ import annotations
 
-import pytest
-
 from udfs import language
 from udfs.extract import ExtractOptions, extract_file
 from udfs.mathtext import mask_math

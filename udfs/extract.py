@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
