@@ -7,11 +7,13 @@ with one line naming the key or path, before anything is read or written.
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+# The repository's conf/; an installed copy (a container image, a wheel) points WEBMATH_CONF at its own.
+CONF_DIR = Path(os.environ.get("WEBMATH_CONF") or Path(__file__).resolve().parent.parent / "conf")
 DEFAULTS = CONF_DIR / "defaults.toml"
 FREE_FORM = {("spark", "conf")}
 
