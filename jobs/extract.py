@@ -7,7 +7,7 @@ read, and replaces it, so extracting the same files again gives the same rows as
 from __future__ import annotations
 
 from pyspark import StorageLevel
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_schema
 
@@ -35,17 +35,23 @@ def options(cfg: dict, run_id: str) -> ExtractOptions:
         keep_status=tuple(ex["keep_status"]), min_text_chars=ex["min_text_chars"])
 
 
+def extracted(spark: SparkSession, cfg: dict, paths: list[str]) -> DataFrame:
+    """Every WARC file as its own Spark task, streamed through `extract_file`: the rows of all three tables,
+    told apart by `kind` (document, rejected, file)."""
+    wire = _wire_schema()
+    fn = partition_fn(options(cfg, cfg["run"]["run_id"]), to_arrow_schema(wire), cfg["extract"]["batch_rows"])
+    files = spark.createDataFrame(
+        spark.sparkContext.parallelize([(p,) for p in paths], len(paths)), "warc_path string")
+    return files.mapInArrow(fn, wire)
+
+
 def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
     run_id = cfg["run"]["run_id"]
     warehouse = cfg["run"]["warehouse"]
     if paths is None:
         paths = inputs.resolve(cfg["input"]["path"], cfg["input"]["prefix"])
 
-    wire = _wire_schema()
-    fn = partition_fn(options(cfg, run_id), to_arrow_schema(wire), cfg["extract"]["batch_rows"])
-    files = spark.createDataFrame(
-        spark.sparkContext.parallelize([(p,) for p in paths], len(paths)), "warc_path string")
-    out = files.mapInArrow(fn, wire).persist(StorageLevel.MEMORY_AND_DISK)
+    out = extracted(spark, cfg, paths).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         owned = tables.in_list("warc_path", paths)
         tables.replace_slice(out.where("kind = 'document'"), warehouse, "documents", owned)
