@@ -20,7 +20,11 @@ install: $(STAMP)
 jars: install
 	$(BIN)/webmath warm
 
-demo: jars
+# The bootstrap classifier, trained from the shipped seed text (seconds) when it is not there yet.
+models/math_recall.bin: | install
+	$(BIN)/webmath train-classifier --name math_recall
+
+demo: jars models/math_recall.bin
 	$(BIN)/webmath run --input data/sample-crawl/warc.paths --warehouse $(WAREHOUSE)
 	@echo "tables: $(WAREHOUSE)/  (query them with Spark SQL or delta-rs)"
 

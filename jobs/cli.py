@@ -17,10 +17,11 @@ from jobs import config
 STAGES = {
     "extract": "WARC files -> documents (text with LaTeX and image placeholders, provenance)",
     "language": "documents -> language: language id on the prose (math masked), en/zh kept",
+    "math_recall": "language -> math_recall: high-recall fastText math classifier (OpenWebMath thresholds)",
     "quality": "-> quality: math-aware rule filters (Gopher/ROOTS signals, NSFW words, domain blocklist)",
 }
 # Stages `webmath run` executes, in pipeline order.
-PIPELINE = ["extract", "language", "quality"]
+PIPELINE = ["extract", "language", "math_recall", "quality"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--input", help="warc.paths file, glob, folder or WARC file (input.path); for the stages "
                                         "after extract it limits them to those WARC files' documents")
         p.add_argument("--run-id", help="run id recorded on every row (run.run_id)")
+    p = sub.add_parser("train-classifier", help="train a fastText math classifier, with a held-out evaluation")
+    common(p)
+    p.add_argument("--name", default="math_recall", help="model name: MODEL_DIR/<name>.bin (default math_recall)")
+    p.add_argument("--labelled", help="JSONL with 'text' and 'label' (default: the seed text in classifier.*)")
     p = sub.add_parser("run", help="every stage in order on an input: " + " -> ".join(PIPELINE))
     common(p)
     p.add_argument("--input", help="warc.paths file, glob, folder or WARC file (input.path)")
@@ -92,6 +97,14 @@ def main(argv: list[str] | None = None) -> int:
             paths = inputs.resolve(cfg["input"]["path"], cfg["input"]["prefix"])
         if not cfg["run"]["run_id"]:
             cfg["run"]["run_id"] = new_run_id()
+        stages = PIPELINE if args.command == "run" else [args.command]
+        if "math_recall" in stages:
+            from jobs import math_recall
+            math_recall.model_path(cfg, cfg["math_recall"]["model"])
+        if args.command == "train-classifier":
+            from jobs import train_classifier
+            print(train_classifier.format_report(train_classifier.run(cfg, args.name, args.labelled)))
+            return 0
     except config.ConfigError as exc:
         print(f"webmath: error: {exc}", file=sys.stderr)
         return 2
@@ -108,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         scope = f"{len(paths)} WARC file(s)" if paths else "all documents"
         print(f"run {cfg['run']['run_id']}: {scope} -> {warehouse}", flush=True)
-        for name in (PIPELINE if args.command == "run" else [args.command]):
+        for name in stages:
             started = time.time()
             summary = run_stage(spark, cfg, name, paths)
             print(f"[{name}] {time.time() - started:.1f}s: " + ", ".join(f"{k} {v:,}" for k, v in summary.items()),

@@ -26,10 +26,11 @@ DECISION = [T.StructField("keep", T.BooleanType()), T.StructField("reason", T.St
 @dataclass(frozen=True)
 class FilterStage:
     name: str                 # the stage and its table
-    inputs: tuple[str, ...]   # columns the scorer reads
-    # cfg -> function of one pandas DataFrame (the `inputs` columns) returning the stage's signal columns
-    # (tables.STAGE_SIGNALS[name]) and keep, reason, value
-    scorer: Callable[[dict], Callable[[pd.DataFrame], pd.DataFrame]]
+    inputs: tuple[str, ...]   # what the scorer reads: column names or SQL expressions ("expr AS name")
+    # (spark, cfg) -> function of one pandas DataFrame (the `inputs`) returning the stage's signal columns
+    # (tables.STAGE_SIGNALS[name]) and keep, reason, value. Called on the driver: whatever the function needs
+    # on the executors travels in its closure or as a Spark file.
+    scorer: Callable[[SparkSession, dict], Callable[[pd.DataFrame], pd.DataFrame]]
 
     @property
     def source(self) -> str:
@@ -40,14 +41,14 @@ def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | N
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
     owned = tables.in_list("warc_path", paths) if paths else "true"
     signals = tables.STAGE_SIGNALS[stage.name]
-    score = stage.scorer(cfg)
+    score = stage.scorer(spark, cfg)
 
     def batch(frame: pd.DataFrame) -> pd.DataFrame:
         return score(frame)
 
     udf = F.pandas_udf(batch, T.StructType(signals.fields + DECISION))
     source = tables.read(spark, warehouse, stage.source).where(owned)
-    scored = (source.withColumn("_s", udf(F.struct(*stage.inputs)))
+    scored = (source.withColumn("_s", udf(F.struct(*[F.expr(x) for x in stage.inputs])))
               .select("*", *[F.col(f"_s.{f.name}").alias(f.name) for f in signals.fields + DECISION])
               .drop("_s").withColumn("run_id", F.lit(run_id))
               .persist(StorageLevel.MEMORY_AND_DISK))

@@ -6,7 +6,7 @@ from jobs.filtering import FilterStage
 from udfs import language
 
 
-def _scorer(cfg: dict):
+def _scorer(spark, cfg: dict):
     c = cfg["language"]
     opts = language.LanguageOptions(keep=tuple(c["keep"]), min_score=c["min_score"], max_chars=c["max_chars"],
                                     min_prose_chars=c["min_prose_chars"])

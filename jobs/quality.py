@@ -13,7 +13,7 @@ def options(cfg: dict) -> quality.QualityOptions:
     return quality.QualityOptions(**c, nsfw_words=nsfw, blocklist=blocklist)
 
 
-def _scorer(cfg: dict):
+def _scorer(spark, cfg: dict):
     opts = options(cfg)
     return lambda frame: quality.score_frame(frame, opts)
 

@@ -83,6 +83,11 @@ LANGUAGE_SIGNALS = T.StructType([
     T.StructField("lang_score", T.DoubleType()),
 ])
 
+MATH_RECALL_SIGNALS = T.StructType([
+    T.StructField("math_score_recall", T.DoubleType()),
+    T.StructField("math_model_recall", T.StringType()),
+])
+
 QUALITY_SIGNALS = T.StructType(
     [T.StructField(name, T.LongType()) for name in ("word_count",)]
     + [T.StructField(name, T.DoubleType()) for name in (
@@ -96,6 +101,7 @@ QUALITY_SIGNALS = T.StructType(
 # Stage tables in pipeline order: each one is the table before it plus the stage's signals.
 STAGE_SIGNALS = {
     "language": LANGUAGE_SIGNALS,
+    "math_recall": MATH_RECALL_SIGNALS,
     "quality": QUALITY_SIGNALS,
 }
 PIPELINE_TABLES = ["documents", *STAGE_SIGNALS]

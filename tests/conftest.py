@@ -47,3 +47,13 @@ def sample_docs() -> dict[str, dict]:
             if row["kind"] == "document":
                 docs[row["url"]] = row
     return docs
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    """The bootstrap math_recall model, trained from the shipped seed text by the project's own job."""
+    from jobs import train_classifier
+
+    out = tmp_path_factory.mktemp("models")
+    train_classifier.run(make_config(f'classifier.model_dir="{out}"'), "math_recall")
+    return out

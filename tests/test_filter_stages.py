@@ -5,17 +5,20 @@ from collections import Counter
 
 import pytest
 
-from jobs import cli, extract, filtering, inputs, language, quality, stats, tables
+from jobs import cli, extract, filtering, inputs, language, math_recall, quality, stats, tables
 from tests.conftest import SAMPLE, make_config
+from udfs import language as lang_udf
+from udfs import quality as quality_udf
+
+STAGES = (("language", language.STAGE), ("math_recall", math_recall.STAGE), ("quality", quality.STAGE))
 
 
 @pytest.fixture(scope="module")
-def pipeline(spark, tmp_path_factory, truth):
+def pipeline(spark, tmp_path_factory, truth, models_dir):
     warehouse = tmp_path_factory.mktemp("filters")
-    cfg = make_config(f'run.warehouse="{warehouse}"', 'run.run_id="run-f"')
+    cfg = make_config(f'run.warehouse="{warehouse}"', 'run.run_id="run-f"', f'classifier.model_dir="{models_dir}"')
     extract.run(spark, cfg, inputs.resolve(str(SAMPLE / "warc.paths")))
-    summaries = {name: filtering.run(spark, cfg, stage) for name, stage in
-                 (("language", language.STAGE), ("quality", quality.STAGE))}
+    summaries = {name: filtering.run(spark, cfg, stage) for name, stage in STAGES}
     return warehouse, cfg, summaries
 
 
@@ -49,46 +52,81 @@ def test_language_stage(spark, pipeline, truth):
         assert r["run_id"] == "run-f"
 
 
-def test_quality_keeps_math_and_reports_non_math_removed(spark, pipeline, truth):
-    """>= 98% of the math pages that reach the quality stage pass it."""
-    warehouse, _, summaries = pipeline
-    label = {t["record_id"]: t["label"] for t in truth}
-    reached = Counter(label[r["warc_record_id"]] for r in rows(spark, warehouse, "language"))
-    passed = Counter(label[r["warc_record_id"]] for r in rows(spark, warehouse, "quality"))
+def test_quality_rules_keep_math_on_every_page_language_keeps(sample_docs, truth):
+    """The rules on their own, on all 389 pages the language stage keeps (before the classifier thins the
+    non-math out): >= 98% of the math pages pass, and the share of non-math pages removed is reported."""
+    label = {t["url"]: t["label"] for t in truth}
+    opts = quality.options(make_config())
+    reached, passed = Counter(), Counter()
+    for url, doc in sample_docs.items():
+        if not lang_udf.decide(*lang_udf.identify(doc["text"], lang_udf.LanguageOptions()),
+                               lang_udf.LanguageOptions())[0]:
+            continue
+        reached[label[url]] += 1
+        passed[label[url]] += quality_udf.decide(quality_udf.signals(doc["text"], doc["url_host"], opts), opts)[0]
     assert reached == {"math": 190, "non_math": 199}
     assert passed == {"math": 187, "non_math": 190}
-    assert passed["math"] / reached["math"] >= 0.98          # 98.4%
-    assert 1 - passed["non_math"] / reached["non_math"] == pytest.approx(9 / 199)   # 4.5% of non-math removed
+    assert passed["math"] / reached["math"] >= 0.98                                   # 98.4%
+    assert 1 - passed["non_math"] / reached["non_math"] == pytest.approx(9 / 199)      # 4.5% removed
+
+
+def test_quality_stage_in_the_pipeline(spark, pipeline, truth):
+    """In pipeline order (after math_recall) >= 98% of the math pages that reach quality pass it."""
+    warehouse, _, summaries = pipeline
+    label = {t["record_id"]: t["label"] for t in truth}
+    reached = Counter(label[r["warc_record_id"]] for r in rows(spark, warehouse, "math_recall"))
+    passed = Counter(label[r["warc_record_id"]] for r in rows(spark, warehouse, "quality"))
+    assert reached == {"math": 142, "non_math": 1}
+    assert passed == {"math": 140, "non_math": 1}
+    assert passed["math"] / reached["math"] >= 0.98                                   # 98.6%
     rejected = [r for r in rows(spark, warehouse, "rejected") if r["stage"] == "quality"]
-    assert summaries["quality"] == {"input": 389, "kept": 377, "rejected": 12}
-    assert Counter(r["reason"] for r in rejected) == {"too_few_words": 10, "mean_word_length_low": 1,
-                                                      "symbol_ratio_high": 1}
+    assert summaries["quality"] == {"input": 143, "kept": 141, "rejected": 2}
+    assert Counter(r["reason"] for r in rejected) == {"too_few_words": 1, "mean_word_length_low": 1}
     for r in rejected:
         assert r["doc_id"] and r["url"] and r["warc_path"] and r["warc_record_id"] and r["value"]
     signals = rows(spark, warehouse, "quality")[0].asDict()
-    assert set(tables.QUALITY_SIGNALS.fieldNames()) | {"lang", "lang_score"} <= set(signals)
+    assert set(tables.QUALITY_SIGNALS.fieldNames()) | {"lang", "lang_score", "math_score_recall"} <= set(signals)
+
+
+def test_math_recall_stage(spark, pipeline, truth, models_dir):
+    warehouse, _, summaries = pipeline
+    label = {t["record_id"]: t["label"] for t in truth}
+    kept = rows(spark, warehouse, "math_recall")
+    assert summaries["math_recall"] == {"input": 389, "kept": 143, "rejected": 246}
+    # one model version on every row: the file's content hash
+    from udfs import mathclass
+    assert {r["math_model_recall"] for r in kept} == {mathclass.model_version(models_dir / "math_recall.bin")}
+    # OpenWebMath's rule: >= 0.15 with math markup, >= 0.8 without
+    for r in kept:
+        markup = sum(v for k, v in r["math_markup"].asDict().items() if k != "mathjax_loaded")
+        assert r["math_score_recall"] >= (0.15 if markup else 0.8)
+    rejected = [r for r in rows(spark, warehouse, "rejected") if r["stage"] == "math_recall"]
+    assert Counter(label[r["warc_record_id"]] for r in rejected) == {"non_math": 198, "math": 48}
+    assert {r["reason"] for r in rejected} == {"math_score_low"}
 
 
 def test_stage_stats_funnel(spark, pipeline):
     warehouse, _, _ = pipeline
     _, funnel = stats.funnel(spark, str(warehouse), "run-f")
-    got = {(s, c): v for s, c, v in funnel if s in ("language", "quality")}
+    got = {(s, c): v for s, c, v in funnel if s in ("language", "math_recall", "quality")}
     assert got == {
         ("language", "input"): 458, ("language", "kept"): 389,
         ("language", "rejected.language_not_kept"): 62, ("language", "rejected.language_score_low"): 7,
-        ("quality", "input"): 389, ("quality", "kept"): 377, ("quality", "rejected.too_few_words"): 10,
-        ("quality", "rejected.mean_word_length_low"): 1, ("quality", "rejected.symbol_ratio_high"): 1,
+        ("math_recall", "input"): 389, ("math_recall", "kept"): 143, ("math_recall", "rejected.math_score_low"): 246,
+        ("quality", "input"): 143, ("quality", "kept"): 141, ("quality", "rejected.too_few_words"): 1,
+        ("quality", "rejected.mean_word_length_low"): 1,
     }
 
 
 def test_rerun_does_not_duplicate(spark, pipeline):
     warehouse, cfg, _ = pipeline
-    before = {t: len(rows(spark, warehouse, t)) for t in ("language", "quality", "rejected", "stage_stats")}
-    filtering.run(spark, cfg, language.STAGE)
-    filtering.run(spark, cfg, quality.STAGE)
-    after = {t: len(rows(spark, warehouse, t)) for t in ("language", "quality", "rejected", "stage_stats")}
+    tables_ = ("language", "math_recall", "quality", "rejected", "stage_stats")
+    before = {t: len(rows(spark, warehouse, t)) for t in tables_}
+    for _, stage in STAGES:
+        filtering.run(spark, cfg, stage)
+    after = {t: len(rows(spark, warehouse, t)) for t in tables_}
     assert before == after
-    assert before["language"] == 389 and before["quality"] == 377
+    assert (before["language"], before["math_recall"], before["quality"]) == (389, 143, 141)
 
 
 def test_stage_limited_to_some_warc_files(spark, tmp_path):
@@ -107,11 +145,11 @@ def test_stage_limited_to_some_warc_files(spark, tmp_path):
     assert summary["kept"] == sum(1 for r in table if r["warc_path"] == paths[0])
 
 
-def test_cli_runs_stages_in_order(tmp_path, capsys):
+def test_cli_runs_stages_in_order(tmp_path, capsys, models_dir):
     code = cli.main(["run", "--input", str(SAMPLE / "CC-SAMPLE-2026-01-mini-00002.warc.gz"),
-                     "--warehouse", str(tmp_path), "--run-id", "cli", "--set", 'spark.master="local[2]"'])
+                     "--warehouse", str(tmp_path), "--run-id", "cli", "--set", 'spark.master="local[2]"',
+                     "--set", f'classifier.model_dir="{models_dir}"'])
     out = capsys.readouterr().out
     assert code == 0
-    assert "[extract]" in out and "[language]" in out and "[quality]" in out
-    assert out.index("[extract]") < out.index("[language]") < out.index("[quality]")
+    assert out.index("[extract]") < out.index("[language]") < out.index("[math_recall]") < out.index("[quality]")
     assert "funnel of run cli" in out

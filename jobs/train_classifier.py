@@ -1,0 +1,84 @@
+"""`webmath train-classifier`: a fastText math classifier from labelled text, with a held-out evaluation.
+
+    webmath train-classifier --name math_recall                       # the seed text in data/seed/
+    webmath train-classifier --name math_precision --labelled labels.jsonl   # {"text": ..., "label": "math"|...}
+
+Writes MODEL_DIR/<name>.bin and MODEL_DIR/<name>.eval.json (precision, recall and F1 at the configured
+threshold, the PR curve, ROC AUC, the model version) and prints the evaluation. Runs on the driver; no Spark.
+"""
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from jobs.config import ConfigError
+from udfs import mathclass
+
+
+def _seed_pairs(positive: Path, negative: Path) -> list[tuple[str, bool]]:
+    pairs = []
+    for path, is_math in ((positive, True), (negative, False)):
+        if not path.is_file():
+            raise ConfigError(f"seed file not found: {path}")
+        pairs += [(line.rstrip("\n"), is_math) for line in open(path, encoding="utf-8") if line.strip()]
+    return pairs
+
+
+def _labelled_pairs(path: Path) -> list[tuple[str, bool]]:
+    if not path.is_file():
+        raise ConfigError(f"labelled file not found: {path}")
+    pairs = []
+    for n, line in enumerate(open(path, encoding="utf-8"), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text, label = row["text"], row["label"]
+        except (ValueError, KeyError) as exc:
+            raise ConfigError(f"{path}:{n}: each line needs JSON with 'text' and 'label' ({exc})") from None
+        pairs.append((text, label in (True, 1, "math", "1", "yes")))
+    return pairs
+
+
+def options(cfg: dict) -> mathclass.TrainOptions:
+    c = cfg["classifier"]
+    return mathclass.TrainOptions(dim=c["dim"], lr=c["lr"], word_ngrams=c["word_ngrams"], min_count=c["min_count"],
+                                  epoch=c["epoch"], bucket=c["bucket"], seed=c["seed"], max_chars=c["max_chars"])
+
+
+def run(cfg: dict, name: str, labelled: str | None = None) -> dict:
+    c = cfg["classifier"]
+    pairs = _labelled_pairs(Path(labelled)) if labelled else _seed_pairs(Path(c["positive"]), Path(c["negative"]))
+    random.Random(c["seed"]).shuffle(pairs)
+    n_test = max(1, int(len(pairs) * c["holdout"]))
+    test, train = pairs[:n_test], pairs[n_test:]
+    opts = options(cfg)
+    out_dir = Path(c["model_dir"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        train_file = Path(tmp) / "train.txt"
+        written = mathclass.write_training_file(train, train_file, opts.max_chars)
+        model = mathclass.train(train_file, opts)
+    model_path = out_dir / f"{name}.bin"
+    model.save_model(str(model_path))
+    scores = mathclass.math_probability(model, [t for t, _ in test], opts.max_chars)
+    report = mathclass.evaluate(scores, np.array([m for _, m in test]), c["threshold"])
+    report.update(model=str(model_path), version=mathclass.model_version(model_path), trained_on=written,
+                  held_out=len(test), source=labelled or f"{c['positive']} + {c['negative']}",
+                  options=opts.__dict__)
+    (out_dir / f"{name}.eval.json").write_text(json.dumps(report, indent=2))
+    return report
+
+
+def format_report(report: dict) -> str:
+    lines = [f"model {report['model']} (version {report['version']}): trained on {report['trained_on']:,} "
+             f"documents, evaluated on {report['held_out']:,} held out",
+             f"at threshold {report['threshold']}: precision {report['precision']:.4f}  recall {report['recall']:.4f}"
+             f"  F1 {report['f1']:.4f}  AUC {report['auc']:.4f}",
+             "PR curve: " + "  ".join(f"{p['threshold']:.2f}:{p['precision']:.3f}/{p['recall']:.3f}"
+                                      for p in report["pr_curve"][::2])]
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""The fastText math classifier: normalisation, evaluation arithmetic, and real training on the seed text."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from jobs import cli, train_classifier
+from tests.conftest import SAMPLE, make_config
+from udfs import mathclass
+
+
+def test_normalize_is_one_line_with_tex_split_off():
+    text = "Let $\\frac{a}{b} = 0.5$ hold.\n\n<|image|> See Theorem 12."
+    assert mathclass.normalize(text) == "let $ \\frac { a } { b } = 0 . 0 $ hold . see theorem 00 ."
+    assert mathclass.normalize(None) == "" and mathclass.normalize(float("nan")) == ""
+    assert mathclass.normalize("abcdef", max_chars=3) == "abc"
+
+
+def test_evaluate_arithmetic():
+    scores = np.array([0.9, 0.8, 0.4, 0.3, 0.7, 0.1])
+    labels = np.array([1, 1, 1, 0, 0, 0])
+    r = mathclass.evaluate(scores, labels, 0.5)
+    assert (r["tp"], r["fp"], r["fn"]) == (2, 1, 1)
+    assert r["precision"] == pytest.approx(2 / 3) and r["recall"] == pytest.approx(2 / 3)
+    assert r["auc"] == pytest.approx(8 / 9)   # 8 of the 9 positive/negative pairs are ordered right
+    assert r["pr_curve"][0] == {"threshold": 0.05, "precision": 0.5, "recall": 1.0}
+
+
+def test_training_on_the_seed_text_is_deterministic_and_evaluated(models_dir, tmp_path):
+    report = json.loads((models_dir / "math_recall.eval.json").read_text())
+    assert (report["trained_on"], report["held_out"]) == (9000, 1000)
+    assert report["precision"] >= 0.98 and report["recall"] >= 0.98 and report["auc"] >= 0.99
+    again = train_classifier.run(make_config(f'classifier.model_dir="{tmp_path}"'), "math_recall")
+    assert again["version"] == report["version"]          # same seed text, same seed: the same model
+    assert again["version"] == mathclass.model_version(models_dir / "math_recall.bin")
+    model = mathclass.load(str(models_dir / "math_recall.bin"))
+    scores = mathclass.math_probability(model, [
+        "Let $G$ be a finite group and $H \\subset G$ a subgroup. Then $|H|$ divides $|G|$ by Lagrange's theorem.",
+        "The restaurant opens at noon on Sundays and the parking lot is behind the building.", ""], 10000)
+    assert scores[0] > 0.9 and scores[1] < 0.1 and scores[2] == 0.0
+
+
+def test_training_from_labelled_jsonl(tmp_path):
+    seed = (SAMPLE.parent / "seed")
+    lines = [{"text": t, "label": "math"} for t in open(seed / "math_positive.txt").read().splitlines()[:1500]]
+    lines += [{"text": t, "label": "other"} for t in open(seed / "non_math_negative.txt").read().splitlines()[:1500]]
+    labelled = tmp_path / "labels.jsonl"
+    labelled.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    report = train_classifier.run(make_config(f'classifier.model_dir="{tmp_path}"'), "math_precision", str(labelled))
+    assert (report["trained_on"], report["held_out"]) == (2700, 300)
+    assert (tmp_path / "math_precision.bin").is_file() and (tmp_path / "math_precision.eval.json").is_file()
+
+
+def test_missing_model_stops_the_run_before_anything_is_written(tmp_path, capsys):
+    code = cli.main(["run", "--input", str(SAMPLE / "warc.paths"), "--warehouse", str(tmp_path / "wh"),
+                     "--set", f'classifier.model_dir="{tmp_path / "none"}"'])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err == [f"webmath: error: model not found: {tmp_path / 'none' / 'math_recall.bin'} "
+                   "(make it with: webmath train-classifier --name math_recall)"]
+    assert not (tmp_path / "wh").exists()
