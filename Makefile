@@ -26,6 +26,7 @@ models/math_recall.bin: | install
 
 demo: jars models/math_recall.bin
 	$(BIN)/webmath run --input data/sample-crawl/warc.paths --warehouse $(WAREHOUSE)
+	$(BIN)/webmath evaluate --warehouse $(WAREHOUSE) --truth data/sample-crawl/truth.jsonl
 	@echo "tables: $(WAREHOUSE)/  (query them with Spark SQL or delta-rs)"
 
 test: jars

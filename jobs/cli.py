@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--name", default="math_recall", help="model name: MODEL_DIR/<name>.bin (default math_recall)")
     p.add_argument("--labelled", help="JSONL with 'text' and 'label' (default: the seed text in classifier.*)")
+    p = sub.add_parser("evaluate", help="precision and recall of the math selection per stage against labels")
+    common(p)
+    p.add_argument("--truth", required=True, help="JSONL with record_id and label per response (truth.jsonl)")
     p = sub.add_parser("run", help="every stage in order on an input: " + " -> ".join(PIPELINE))
     common(p)
     p.add_argument("--input", help="warc.paths file, glob, folder or WARC file (input.path)")
@@ -101,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         if "math_recall" in stages:
             from jobs import math_recall
             math_recall.model_path(cfg, cfg["math_recall"]["model"])
+        truth = None
+        if args.command == "evaluate":
+            from jobs import evaluate
+            truth = evaluate.load_truth(args.truth)
         if args.command == "train-classifier":
             from jobs import train_classifier
             print(train_classifier.format_report(train_classifier.run(cfg, args.name, args.labelled)))
@@ -118,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "funnel":
             print(stats.format_funnel(*stats.funnel(spark, warehouse, args.run_id)))
+            return 0
+        if args.command == "evaluate":
+            print(evaluate.format_report(evaluate.run(spark, cfg, truth), sum(truth.values())))
             return 0
         scope = f"{len(paths)} WARC file(s)" if paths else "all documents"
         print(f"run {cfg['run']['run_id']}: {scope} -> {warehouse}", flush=True)

@@ -153,3 +153,13 @@ def test_cli_runs_stages_in_order(tmp_path, capsys, models_dir):
     assert code == 0
     assert out.index("[extract]") < out.index("[language]") < out.index("[math_recall]") < out.index("[quality]")
     assert "funnel of run cli" in out
+
+
+def test_evaluate_against_truth(spark, pipeline):
+    from jobs import evaluate
+    warehouse, cfg, _ = pipeline
+    truth = evaluate.load_truth(str(SAMPLE / "truth.jsonl"))
+    assert sum(truth.values()) == 201
+    report = {r["table"]: (r["kept"], r["math_kept"]) for r in evaluate.run(spark, cfg, truth)}
+    assert report == {"documents": (458, 201), "language": (389, 190), "math_recall": (143, 142),
+                      "quality": (141, 140)}
