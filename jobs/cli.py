@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--name", default="math_recall", help="model name: MODEL_DIR/<name>.bin (default math_recall)")
     p.add_argument("--labelled", help="JSONL with 'text' and 'label' (default: the seed text in classifier.*)")
+    p = sub.add_parser("sample", help="export a stratified sample of a stage's table (score bucket, domain) as JSONL")
+    common(p)
+    p.add_argument("--table", default="math_recall", help="stage table to sample (default math_recall)")
+    p.add_argument("--score-column", default="math_score_recall", help="score that defines the strata")
+    p.add_argument("--n", type=int, default=400, help="rows to export (default 400)")
+    p.add_argument("--out", required=True, help="JSONL file to write")
     p = sub.add_parser("evaluate", help="precision and recall of the math selection per stage against labels")
     common(p)
     p.add_argument("--truth", required=True, help="JSONL with record_id and label per response (truth.jsonl)")
@@ -126,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "funnel":
             print(stats.format_funnel(*stats.funnel(spark, warehouse, args.run_id)))
             return 0
+        if args.command == "sample":
+            from jobs import sample
+            result = sample.run(spark, cfg, args.table, args.score_column, args.n, args.out)
+            print(f"{result['rows']} rows -> {result['out']} (per score bucket: {result['per_bucket']})")
+            return 0
         if args.command == "evaluate":
             print(evaluate.format_report(evaluate.run(spark, cfg, truth), sum(truth.values())))
             return 0
@@ -138,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
         print(stats.format_funnel(*stats.funnel(spark, warehouse, cfg["run"]["run_id"])))
         return 0
+    except config.ConfigError as exc:
+        print(f"webmath: error: {exc}", file=sys.stderr)
+        return 2
     finally:
         spark.stop()
 

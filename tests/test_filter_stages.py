@@ -163,3 +163,21 @@ def test_evaluate_against_truth(spark, pipeline):
     report = {r["table"]: (r["kept"], r["math_kept"]) for r in evaluate.run(spark, cfg, truth)}
     assert report == {"documents": (458, 201), "language": (389, 190), "math_recall": (143, 142),
                       "quality": (141, 140)}
+
+
+def test_sample_for_labelling(spark, pipeline, tmp_path):
+    import json
+    from jobs import sample
+    warehouse, cfg, _ = pipeline
+    first = sample.run(spark, cfg, "math_recall", "math_score_recall", 40, str(tmp_path / "a.jsonl"))
+    second = sample.run(spark, cfg, "math_recall", "math_score_recall", 40, str(tmp_path / "b.jsonl"))
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()   # deterministic
+    lines = [json.loads(line) for line in open(tmp_path / "a.jsonl")]
+    assert first["rows"] == len(lines) == 40
+    assert set(lines[0]) == {"doc_id", "url", "url_host", "score", "bucket", "text", "label"}
+    assert all(line["label"] is None and line["bucket"] == min(int(line["score"] * 10), 9) for line in lines)
+    per_domain = Counter((line["bucket"], line["url_host"]) for line in lines)
+    assert max(per_domain.values()) <= cfg["sample"]["per_domain"]
+    assert sum(first["per_bucket"].values()) == 40 and len(first["per_bucket"]) >= 2
+    with pytest.raises(Exception, match="has no column 'nope'"):
+        sample.run(spark, cfg, "math_recall", "nope", 10, str(tmp_path / "c.jsonl"))
