@@ -172,6 +172,7 @@ def test_sample_for_labelling(spark, pipeline, tmp_path):
     first = sample.run(spark, cfg, "math_recall", "math_score_recall", 40, str(tmp_path / "a.jsonl"))
     second = sample.run(spark, cfg, "math_recall", "math_score_recall", 40, str(tmp_path / "b.jsonl"))
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()   # deterministic
+    assert second == dict(first, out=str(tmp_path / "b.jsonl"))
     lines = [json.loads(line) for line in open(tmp_path / "a.jsonl")]
     assert first["rows"] == len(lines) == 40
     assert set(lines[0]) == {"doc_id", "url", "url_host", "score", "bucket", "text", "label"}
