@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--score-column", default="math_score_recall", help="score that defines the strata")
     p.add_argument("--n", type=int, default=400, help="rows to export (default 400)")
     p.add_argument("--out", required=True, help="JSONL file to write")
+    p = sub.add_parser("expand-seeds", help="math domains (DeepSeekMath) and their unkept pages as candidate seeds")
+    common(p)
+    p.add_argument("--out", required=True, help="folder for candidates.jsonl and math_domains.json")
     p = sub.add_parser("evaluate", help="precision and recall of the math selection per stage against labels")
     common(p)
     p.add_argument("--truth", required=True, help="JSONL with record_id and label per response (truth.jsonl)")
@@ -136,6 +139,11 @@ def main(argv: list[str] | None = None) -> int:
             from jobs import sample
             result = sample.run(spark, cfg, args.table, args.score_column, args.n, args.out)
             print(f"{result['rows']} rows -> {result['out']} (per score bucket: {result['per_bucket']})")
+            return 0
+        if args.command == "expand-seeds":
+            from jobs import expand_seeds
+            result = expand_seeds.run(spark, cfg, args.out)
+            print(f"{result['math_domains']} math domains, {result['candidates']} candidate pages -> {result['out']}")
             return 0
         if args.command == "evaluate":
             print(evaluate.format_report(evaluate.run(spark, cfg, truth), sum(truth.values())))

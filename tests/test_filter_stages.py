@@ -182,3 +182,25 @@ def test_sample_for_labelling(spark, pipeline, tmp_path):
     assert sum(first["per_bucket"].values()) == 40 and len(first["per_bucket"]) >= 2
     with pytest.raises(Exception, match="has no column 'nope'"):
         sample.run(spark, cfg, "math_recall", "nope", 10, str(tmp_path / "c.jsonl"))
+
+
+def test_expand_seeds(spark, pipeline, tmp_path, truth):
+    import json
+    from jobs import expand_seeds
+    warehouse, cfg, _ = pipeline
+    result = expand_seeds.run(spark, cfg, str(tmp_path))
+    domains = json.loads((tmp_path / "math_domains.json").read_text())
+    candidates = [json.loads(line) for line in open(tmp_path / "candidates.jsonl")]
+    assert result == {"math_domains": len(domains), "candidates": len(candidates), "out": str(tmp_path)}
+    by_host = {d["url_host"]: d for d in domains}
+    assert "doc.sagemath.org" in by_host and "docs.scipy.org" in by_host
+    assert "docs.python.org" not in by_host and "www.postgresql.org" not in by_host
+    for d in domains:
+        assert d["share"] > 0.1 and d["pages"] >= 3 and d["share"] == d["math_pages"] / d["pages"]
+    kept = {r["doc_id"] for r in rows(spark, warehouse, "math_recall")}
+    assert candidates and not any(c["doc_id"] in kept for c in candidates)
+    assert {c["url_host"] for c in candidates} <= set(by_host)
+    # the candidates from math domains are mostly math pages the bootstrap classifier missed
+    label = {t["url"]: t["label"] for t in truth}
+    assert (len(domains), len(candidates)) == (11, 61)
+    assert Counter(label[c["url"]] for c in candidates) == {"math": 47, "non_math": 14}
