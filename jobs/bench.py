@@ -55,10 +55,11 @@ def floor_loop(paths: list[str]) -> tuple[int, float]:
     return docs, time.process_time() - start
 
 
-def udf_loop(paths: list[str]) -> tuple[int, float]:
-    from udfs.extract import ExtractOptions, extract_file
+def udf_loop(paths: list[str], cfg: dict) -> tuple[int, float]:
+    from jobs import extract
+    from udfs.extract import extract_file
 
-    opts = ExtractOptions(run_id="bench")
+    opts = extract.options(cfg, "bench")
     docs = 0
     start = time.process_time()
     for path in paths:
@@ -66,13 +67,11 @@ def udf_loop(paths: list[str]) -> tuple[int, float]:
     return docs, time.process_time() - start
 
 
-def spark_runs(paths: list[str], out: Path) -> dict:
+def spark_runs(paths: list[str], cfg: dict) -> dict:
     """The extract stage twice on one warm session: its compute alone (mapInArrow into Spark's `noop` sink),
     then the whole stage (Delta writes of documents, rejected, ingest_log and stage_stats included)."""
-    from jobs import config, extract, session
+    from jobs import extract, session
 
-    warehouse = out / "warehouse"
-    cfg = config.load(config.CONF_DIR / "local.toml", [f'run.warehouse="{warehouse}"', 'run.run_id="bench"'])
     spark = session.build(cfg, "bench")
     cores = spark.sparkContext.defaultParallelism
     try:
@@ -107,9 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     docs, cpu = floor_loop(paths)
     results["floor"] = {"docs": docs, "seconds": cpu, "cores": 1}
-    docs, cpu = udf_loop(paths)
+    from jobs import config
+    cfg = config.load(config.CONF_DIR / "local.toml", [f'run.warehouse="{out / "warehouse"}"', 'run.run_id="bench"'])
+    docs, cpu = udf_loop(paths, cfg)
     results["udf-loop"] = {"docs": docs, "seconds": cpu, "cores": 1}
-    results.update(spark_runs(paths, out))
+    results.update(spark_runs(paths, cfg))
     for r in results.values():
         r["docs_per_s_per_core"] = r["docs"] / r["seconds"] / r["cores"]
     floor = results["floor"]["docs_per_s_per_core"]

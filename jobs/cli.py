@@ -12,7 +12,7 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from jobs import config
+from jobs import config, tables
 
 STAGES = {
     "extract": "WARC files -> documents (text with LaTeX and image placeholders, provenance)",
@@ -21,7 +21,7 @@ STAGES = {
     "quality": "-> quality: math-aware rule filters (Gopher/ROOTS signals, NSFW words, domain blocklist)",
 }
 # Stages `webmath run` executes, in pipeline order.
-PIPELINE = ["extract", "language", "math_recall", "quality"]
+PIPELINE = ["extract", *tables.STAGE_SIGNALS]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,7 +64,6 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("funnel", help="print the funnel of a run from stage_stats")
     common(p)
     p.add_argument("--run-id", help="run to show (default: the latest)")
-    sub.add_parser("bench", help="benchmark the extract stage against a plain loop (see jobs/bench.py)")
     p = sub.add_parser("warm", help="start Spark once so the Delta jars are resolved and cached")
     common(p)
     return parser
@@ -97,7 +96,7 @@ def new_run_id() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["bench"]:
+    if argv[:1] == ["bench"]:   # its own options: `webmath bench --help`
         from jobs import bench
         return bench.main(argv[1:])
     args = _parser().parse_args(argv)

@@ -28,6 +28,8 @@ def _load_toml(path: Path) -> dict:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
@@ -86,6 +88,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
+        if raw.strip()[:1] in ("'", '"', "["):
+            raise ConfigError(f"--set {key}: {raw} is not a valid TOML value") from None
         value = raw
     path = key.split(".")
     # spark.conf keys contain dots themselves: "spark.conf.spark.executor.memory=8g".
@@ -113,20 +117,46 @@ def load(profile: str | Path | None = None, overrides: list[str] | tuple[str, ..
 
 def _validate(cfg: dict) -> None:
     """Range checks that a type check cannot make."""
-    positive = ["extract.max_html_bytes", "extract.max_record_bytes", "extract.batch_rows",
-                "spark.shuffle_partitions"]
-    for key in positive:
+    def fail(key: str, rule: str) -> None:
+        raise ConfigError(f"config key '{key}' must be {rule}, got {get(cfg, key)!r}")
+
+    for key in ("extract.max_html_bytes", "extract.max_record_bytes", "extract.batch_rows",
+                "spark.shuffle_partitions", "language.max_chars", "quality.max_chars", "classifier.max_chars",
+                "classifier.dim", "classifier.epoch", "classifier.bucket", "sample.buckets", "sample.per_domain",
+                "sample.max_chars", "expand.max_chars"):
         if get(cfg, key) <= 0:
-            raise ConfigError(f"config key '{key}' must be > 0, got {get(cfg, key)!r}")
-    if get(cfg, "extract.min_text_chars") < 0:
-        raise ConfigError(f"config key 'extract.min_text_chars' must be >= 0, got {get(cfg, 'extract.min_text_chars')!r}")
-    if not 0.0 <= get(cfg, "language.min_score") <= 1.0:
-        raise ConfigError(f"config key 'language.min_score' must be between 0 and 1, got {get(cfg, 'language.min_score')!r}")
+            fail(key, "> 0")
+    for key in ("extract.min_text_chars", "language.min_prose_chars", "quality.min_words",
+                "quality.max_nsfw_words", "quality.max_unicode_errors", "expand.min_pages"):
+        if get(cfg, key) < 0:
+            fail(key, ">= 0")
+    for key in ("language.min_score", "math_recall.threshold_with_markup", "math_recall.threshold_without_markup",
+                "classifier.threshold", "expand.min_share", "quality.max_symbol_ratio",
+                "quality.max_special_char_ratio", "quality.max_char_repetition_ratio",
+                "quality.max_word_repetition_ratio", "quality.max_dup_line_fraction",
+                "quality.max_dup_paragraph_fraction", "quality.max_ellipsis_line_fraction",
+                "quality.max_bullet_line_fraction"):
+        if not 0.0 <= get(cfg, key) <= 1.0:
+            fail(key, "between 0 and 1")
+    if not 0.0 < get(cfg, "classifier.holdout") < 1.0:
+        fail("classifier.holdout", "between 0 and 1 (exclusive)")
+    for low, high in (("quality.min_words", "quality.max_words"),
+                      ("quality.min_mean_word_length", "quality.max_mean_word_length")):
+        if get(cfg, low) > get(cfg, high):
+            raise ConfigError(f"config key '{low}' ({get(cfg, low)!r}) must not exceed '{high}' ({get(cfg, high)!r})")
+    for key in ("extract.html_types", "extract.keep_status", "language.keep"):
+        if not get(cfg, key):
+            fail(key, "a non-empty list")
+    if any(t != t.lower() for t in get(cfg, "extract.html_types")):
+        fail("extract.html_types", "lower-case MIME types")
+    if not get(cfg, "run.warehouse").strip():
+        fail("run.warehouse", "a folder or URL")
     for key in ("quality.nsfw_words_file", "quality.blocklist_file"):
-        if not (CONF_DIR / get(cfg, key)).is_file():
-            raise ConfigError(f"config key '{key}': file not found: {CONF_DIR / get(cfg, key)}")
-    if not get(cfg, "extract.html_types"):
-        raise ConfigError("config key 'extract.html_types' must name at least one content type")
+        path = CONF_DIR / get(cfg, key)
+        try:
+            path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config key '{key}': cannot read {path}: {exc}") from None
 
 
 def get(cfg: dict, key: str) -> Any:

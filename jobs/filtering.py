@@ -18,6 +18,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from jobs import stats, tables
+from jobs.config import ConfigError
 
 DECISION = [T.StructField("keep", T.BooleanType()), T.StructField("reason", T.StringType()),
             T.StructField("value", T.StringType())]
@@ -39,7 +40,10 @@ class FilterStage:
 
 def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | None = None) -> dict:
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
-    owned = tables.in_list("warc_path", paths) if paths else "true"
+    owned = tables.in_list("warc_path", paths) if paths is not None else "true"
+    if not tables.exists(spark, warehouse, stage.source):
+        raise ConfigError(f"table not found: {tables.path(warehouse, stage.source)} (run the stages before "
+                          f"{stage.name} first)")
     signals = tables.STAGE_SIGNALS[stage.name]
     score = stage.scorer(spark, cfg)
 

@@ -14,11 +14,14 @@ def build(cfg: dict, app_suffix: str = ""):
     from pyspark.sql import SparkSession
 
     spark_cfg = cfg["spark"]
-    if spark_cfg["master"].startswith("local"):
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ
+    if spark_cfg["master"].startswith("local") and not submitted:
         # Python workers of embedded Spark run this interpreter (the project's venv), not whatever is on PATH.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName(spark_cfg["app_name"] + (f"-{app_suffix}" if app_suffix else ""))
-    if spark_cfg["master"]:
+    # Under spark-submit (the launcher hands Python its gateway) the submit line's master wins, whatever the
+    # profile says: a forgotten `--conf conf/cluster.toml` must not run a cluster job inside the driver.
+    if spark_cfg["master"] and not submitted:
         builder = builder.master(spark_cfg["master"])
     builder = (builder
                .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")

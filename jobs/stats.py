@@ -10,7 +10,7 @@ from pyspark.sql import functions as F
 from jobs import tables
 
 # The pipeline's stage order, for printing the funnel.
-STAGE_ORDER = ["extract", "language", "math_recall", "dedup", "quality", "math_precision", "decontaminate"]
+STAGE_ORDER = ["extract", *tables.STAGE_SIGNALS]
 
 
 def counts(df: DataFrame, counter: str) -> DataFrame:
@@ -43,6 +43,8 @@ def record(spark: SparkSession, warehouse: str, run_id: str, stage: str, frames:
 
 def funnel(spark: SparkSession, warehouse: str, run_id: str | None = None) -> tuple[str, list]:
     """(run_id, rows of (stage, counter, value) summed over crawls) for `run_id` or the latest run."""
+    if not tables.exists(spark, warehouse, "stage_stats"):
+        return "", []
     df = tables.read(spark, warehouse, "stage_stats")
     if run_id is None:
         latest = df.orderBy(F.col("computed_at").desc()).select("run_id").first()

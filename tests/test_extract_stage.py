@@ -210,3 +210,28 @@ def test_http_input_equals_local_input(spark, tmp_path):
     assert over_http == local
     log = read(spark, tmp_path / "http", "ingest_log").collect()
     assert [r["status"] for r in log] == ["ok", "ok"]
+
+
+def test_odd_record_dates_do_not_cost_the_rest_of_the_file(tmp_path):
+    """A WARC-Date that is out of range once moved to UTC leaves fetch_time empty; the file goes on."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from udfs.extract import ExtractOptions, extract_file
+
+    path = tmp_path / "dates.warc.gz"
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for i, date in enumerate(["2026-01-10T00:00:00Z", "0001-01-01T00:00:00+01:00", "2026-01-11T00:00:00Z"]):
+            body = f"<html><body><p>Page {i}: the derivative of x squared is 2x.</p></body></html>".encode()
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            record = writer.create_warc_record(f"https://example.org/{i}", "response", payload=BytesIO(body),
+                                               http_headers=http, warc_headers_dict={"WARC-Date": date})
+            writer.write_record(record)
+    rows = list(extract_file(str(path), ExtractOptions(run_id="t")))
+    docs = [r for r in rows if r["kind"] == "document"]
+    assert [d["url"] for d in docs] == [f"https://example.org/{i}" for i in range(3)]
+    assert [d["fetch_time"] is None for d in docs] == [False, True, False]
+    assert rows[-1]["status"] == "ok" and rows[-1]["records_kept"] == 3

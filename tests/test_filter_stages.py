@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from jobs import cli, extract, filtering, inputs, language, math_recall, quality, stats, tables
+from jobs import extract, filtering, inputs, language, math_recall, quality, stats, tables
 from tests.conftest import SAMPLE, make_config
 from udfs import language as lang_udf
 from udfs import quality as quality_udf
@@ -145,12 +145,16 @@ def test_stage_limited_to_some_warc_files(spark, tmp_path):
     assert summary["kept"] == sum(1 for r in table if r["warc_path"] == paths[0])
 
 
-def test_cli_runs_stages_in_order(tmp_path, capsys, models_dir):
-    code = cli.main(["run", "--input", str(SAMPLE / "CC-SAMPLE-2026-01-mini-00002.warc.gz"),
-                     "--warehouse", str(tmp_path), "--run-id", "cli", "--set", 'spark.master="local[2]"',
-                     "--set", f'classifier.model_dir="{models_dir}"'])
-    out = capsys.readouterr().out
-    assert code == 0
+def test_cli_runs_stages_in_order(tmp_path, models_dir):
+    """`webmath run` as a user runs it: its own process, its own Spark session."""
+    import subprocess
+    import sys
+    proc = subprocess.run(
+        [sys.executable, "-m", "jobs.cli", "run", "--input", str(SAMPLE / "CC-SAMPLE-2026-01-mini-00002.warc.gz"),
+         "--warehouse", str(tmp_path), "--run-id", "cli", "--set", 'spark.master="local[2]"',
+         "--set", f'classifier.model_dir="{models_dir}"'], capture_output=True, text=True, timeout=600)
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stderr[-2000:]
     assert out.index("[extract]") < out.index("[language]") < out.index("[math_recall]") < out.index("[quality]")
     assert "funnel of run cli" in out
 
@@ -204,3 +208,11 @@ def test_expand_seeds(spark, pipeline, tmp_path, truth):
     label = {t["url"]: t["label"] for t in truth}
     assert (len(domains), len(candidates)) == (11, 61)
     assert Counter(label[c["url"]] for c in candidates) == {"math": 47, "non_math": 14}
+
+
+def test_stage_without_its_source_table_is_a_clear_error(spark, tmp_path):
+    from jobs.config import ConfigError
+    cfg = make_config(f'run.warehouse="{tmp_path}"', 'run.run_id="x"')
+    with pytest.raises(ConfigError, match=f"table not found: {tmp_path}/documents"):
+        filtering.run(spark, cfg, language.STAGE)
+    assert list(tmp_path.iterdir()) == []

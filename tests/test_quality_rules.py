@@ -149,3 +149,12 @@ def test_unicode_errors_from_mojibake():
 def test_word_lists_load_without_comments():
     assert "porn" in OPTS.nsfw_words and not any(w.startswith("#") for w in OPTS.nsfw_words)
     assert "xvideos.com" in OPTS.blocklist
+
+
+def test_a_stray_tex_delimiter_does_not_swallow_the_page():
+    """`\\(` in one paragraph and `\\)` two paragraphs later are not one formula."""
+    text = f"Escape a parenthesis as \\( in a pattern.\n\n{NEWS}\n\nClose it with \\) afterwards."
+    sig, decision = judge(text)
+    assert decision == (True, None, None)
+    assert sig["math_char_fraction"] == 0.0
+    assert sig["word_count"] > 250

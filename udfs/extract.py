@@ -20,7 +20,6 @@ EXTRACTOR_VERSION = "webmath-extract/1"
 
 _CRAWL_IN_PATH = re.compile(r"(CC-MAIN-\d{4}-\d{2})")
 _IS_PART_OF = re.compile(rb"^isPartOf:[ \t]*(\S+)", re.MULTILINE)
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -52,11 +51,11 @@ def parse_warc_date(value: str | None) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError):   # not ISO 8601, or out of range once moved to UTC
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def url_host(url: str | None) -> str | None:
@@ -69,24 +68,8 @@ def url_host(url: str | None) -> str | None:
     return host.lower() if host else None
 
 
-def mime_and_charset(content_type: str | None) -> tuple[str, str | None]:
-    if not content_type:
-        return "", None
-    mime = content_type.split(";", 1)[0].strip().lower()
-    match = _CHARSET.search(content_type)
-    return mime, (match.group(1) if match else None)
-
-
-def trim_partial_utf8(data: bytes) -> bytes:
-    """Drop a UTF-8 sequence cut off at the end of a truncated payload (a cut never splits a character)."""
-    for back in range(1, min(4, len(data)) + 1):
-        byte = data[-back]
-        if byte < 0x80:
-            return data
-        if byte >= 0xC0:
-            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
-            return data[:-back] if need > back else data
-    return data
+def mime_type(content_type: str | None) -> str:
+    return content_type.split(";", 1)[0].strip().lower() if content_type else ""
 
 
 def _looks_like_html(body: bytes) -> bool:
@@ -136,7 +119,7 @@ class _File:
         if http.status not in opts.keep_status:
             return self.reject(record, "http_status_not_ok", http.status)
         content_type = http.headers.get("content-type")
-        mime, header_charset = mime_and_charset(content_type)
+        mime = mime_type(content_type)
         if mime not in opts.html_types and not (mime == "" and _looks_like_html(http.body)):
             return self.reject(record, "not_html", content_type or "")
         body = http.body
@@ -146,10 +129,8 @@ class _File:
         if len(body) > opts.max_html_bytes:
             body = body[:opts.max_html_bytes]
             truncated.append("html_capped")
-        if truncated:
-            body = trim_partial_utf8(body)
         try:
-            text, charset = html_mod.decode_html(body, header_charset)
+            text, charset = html_mod.decode_html(body, content_type)
         except html_mod.UndecodableError as exc:
             return self.reject(record, "undecodable_charset", exc)
         try:
@@ -205,7 +186,11 @@ def extract_file(warc_path: str, opts: ExtractOptions) -> Iterator[dict]:
                         state.crawl = match.group(1).decode("ascii", "replace")
                 elif kind == "response":
                     state.responses += 1
-                    yield state.document(record)
+                    try:
+                        row = state.document(record)
+                    except Exception as exc:  # one odd record is one rejection, never the rest of the file
+                        row = state.reject(record, "extract_error", f"{type(exc).__name__}: {exc}")
+                    yield row
             bytes_read = stream.tell() if hasattr(stream, "tell") else None
     except Exception as exc:  # cannot open, or an I/O error mid-file: the file fails, the job goes on
         yield state.log_row("failed", f"{type(exc).__name__}: {exc}"[:1000], started, bytes_read)

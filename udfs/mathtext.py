@@ -8,31 +8,35 @@ from __future__ import annotations
 
 import re
 
-# Longest forms first; spans do not cross a blank line (a lone `$` in prose must not swallow a page).
+# Longest forms first. No span crosses a blank line and each has a length cap, so a stray `\(` or a price
+# like "$$" in prose cannot swallow the rest of the page.
+_LINE = r"(?:[^\n]|\n(?!\s*\n))"
 _SPAN = re.compile(
-    r"\$\$(?:[^$]|\$(?!\$))+?\$\$"
-    r"|\\\[[\s\S]+?\\\]"
-    r"|\\\([\s\S]+?\\\)"
-    r"|\\begin\{([a-zA-Z*]+)\}[\s\S]+?\\end\{\1\}"
+    r"\$\$(?:[^$\n]|\$(?!\$)|\n(?!\s*\n)){1,5000}?\$\$"
+    r"|\\\[" + _LINE + r"{1,5000}?\\\]"
+    r"|\\\(" + _LINE + r"{1,3000}?\\\)"
+    r"|\\begin\{([a-zA-Z*]+)\}" + _LINE + r"{1,10000}?\\end\{\1\}"
     r"|(?<![\\$\w])\$(?=\S)(?:[^$\n]|\n(?!\s*\n)){1,800}?(?<=\S)\$(?!\d)"
 )
 _COMMAND = re.compile(r"\\[a-zA-Z]+\*?(?:\{[^{}\n]{0,80}\})*")
 IMAGE_TOKEN = "<|image|>"
 
 
-def math_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _SPAN.finditer(text)]
+def mask_and_measure(text: str, token: str = " ") -> tuple[str, int]:
+    """(`text` with each math span and TeX command replaced by `token` and image placeholders removed,
+    how many characters of `text` lay inside math spans), in one pass over the spans."""
+    math_chars = 0
+
+    def masked(match: re.Match) -> str:
+        nonlocal math_chars
+        math_chars += match.end() - match.start()
+        return token
+
+    text = _SPAN.sub(masked, text)
+    text = _COMMAND.sub(token, text)
+    return text.replace(IMAGE_TOKEN, " "), math_chars
 
 
 def mask_math(text: str, token: str = " ") -> str:
     """`text` with each math span and TeX command replaced by `token` and image placeholders removed."""
-    text = _SPAN.sub(token, text)
-    text = _COMMAND.sub(token, text)
-    return text.replace(IMAGE_TOKEN, " ")
-
-
-def math_char_fraction(text: str) -> float:
-    """Share of the characters of `text` that lie inside math spans."""
-    if not text:
-        return 0.0
-    return sum(end - start for start, end in math_spans(text)) / len(text)
+    return mask_and_measure(text, token)[0]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from udfs.mathtext import math_spans, mask_math
+from udfs.mathtext import mask_and_measure
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MATH_TOKEN = " mathspan "
@@ -100,7 +100,7 @@ def _repeated_share(counts: Counter) -> float:
 
 def signals(text: str | None, host: str | None, opts: QualityOptions) -> dict:
     text = (text or "")[:opts.max_chars]
-    prose = mask_math(text, _MATH_TOKEN)
+    prose, math_chars = mask_and_measure(text, _MATH_TOKEN)
     words = _WORD.findall(prose)
     prose_words = [w for w in words if w != "mathspan"]
     lines = [line.strip() for line in text.split("\n") if line.strip()]
@@ -123,7 +123,7 @@ def signals(text: str | None, host: str | None, opts: QualityOptions) -> dict:
         "bullet_line_fraction": (sum(1 for l in lines if _BULLET.match(l)) / len(lines)) if lines else 0.0,
         "nsfw_word_count": sum(1 for w in lower_words if w in opts.nsfw_words),
         "unicode_error_count": len(_MOJIBAKE.findall(text)),
-        "math_char_fraction": (sum(e - s for s, e in math_spans(text)) / len(text)) if text else 0.0,
+        "math_char_fraction": math_chars / len(text) if text else 0.0,
         "blocklisted": is_blocklisted(host, opts.blocklist),
     }
 
