@@ -110,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             cfg["run"]["run_id"] = new_run_id()
         stages = PIPELINE if args.command == "run" else [args.command]
         if "math_recall" in stages:
-            from jobs import math_recall
-            math_recall.model_path(cfg, cfg["math_recall"]["model"])
+            from jobs import classify
+            classify.model_path(cfg, cfg["math_recall"]["model"])
         truth = None
         if args.command == "evaluate":
             from jobs import evaluate

@@ -1,0 +1,61 @@
+"""The classifier stages: `math_recall` (high recall, early) and `math_precision` (stricter, late).
+
+Both score with a fastText model of `webmath train-classifier` and keep a page when P(math) reaches the
+stage's threshold, one for pages with math markup and one for pages without (OpenWebMath's rule). The model
+file reaches the executors as a Spark file (added on the driver), is loaded once per Python worker, and its
+version (content hash) is recorded on every scored row.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from jobs.config import ConfigError
+from jobs.filtering import FilterStage
+from udfs import mathclass
+
+HAS_MARKUP = ("(math_markup.tex_delimiters + math_markup.mathjax_script + math_markup.mathjax_rendered"
+              " + math_markup.katex + math_markup.mathml + math_markup.tex_images) > 0 AS has_markup")
+
+
+def model_path(cfg: dict, name: str) -> Path:
+    path = Path(cfg["classifier"]["model_dir"]) / f"{name}.bin"
+    if not path.is_file():
+        raise ConfigError(f"model not found: {path} (make it with: webmath train-classifier --name {name})")
+    return path.resolve()
+
+
+def decide(scores: np.ndarray, has_markup: np.ndarray, with_markup: float, without_markup: float) -> pd.DataFrame:
+    """keep, reason, value for each page under the markup-dependent threshold."""
+    keep = np.where(has_markup, scores >= with_markup, scores >= without_markup)
+    return pd.DataFrame({"keep": keep, "reason": np.where(keep, None, "math_score_low"),
+                         "value": [None if k else f"{s:.4f}" for k, s in zip(keep, scores)]})
+
+
+def make_stage(name: str) -> FilterStage:
+    """The stage `name` (math_recall or math_precision): config section, model and columns all named by it."""
+    kind = name.split("_", 1)[1]
+
+    def scorer(spark, cfg: dict):
+        c = cfg[name]
+        path = model_path(cfg, c["model"])
+        version = mathclass.model_version(path)
+        spark.sparkContext.addFile(str(path))
+        file_name, max_chars = path.name, cfg["classifier"]["max_chars"]
+        with_markup, without_markup = c["threshold_with_markup"], c["threshold_without_markup"]
+
+        def score(frame: pd.DataFrame) -> pd.DataFrame:
+            from pyspark import SparkFiles
+
+            model = mathclass.load(SparkFiles.get(file_name))
+            scores = mathclass.math_probability(model, list(frame["text"]), max_chars)
+            out = decide(scores, frame["has_markup"].fillna(False).to_numpy(bool), with_markup, without_markup)
+            out.insert(0, f"math_model_{kind}", version)
+            out.insert(0, f"math_score_{kind}", scores)
+            return out
+
+        return score
+
+    return FilterStage(name=name, inputs=("text", HAS_MARKUP), scorer=scorer)
