@@ -33,9 +33,14 @@ def _read_paths_file(location: str) -> list[str]:
             raw = fh.read()
     except FileNotFoundError:
         raise ConfigError(f"input not found: {location}") from None
+    except (OSError, ImportError) as exc:
+        raise ConfigError(f"cannot read {location}: {exc}") from None
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
-    lines = io.StringIO(raw.decode("utf-8"))
+    try:
+        lines = io.StringIO(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"input {location} is not a text list of WARC paths") from None
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
@@ -49,6 +54,29 @@ def _absolute(entry: str, prefix: str, base: str) -> str:
     return str(Path(base, entry).resolve())
 
 
+def _remote(spec: str) -> list[str]:
+    """A glob, a folder or one file on an fsspec filesystem. Over http(s) only single files and paths files
+    make sense (there is no listing), so a URL there is taken as one WARC file."""
+    import fsspec
+
+    protocol = spec.split("://", 1)[0]
+    if protocol in ("http", "https") and not any(ch in spec for ch in "*?["):
+        return [spec]
+    try:
+        fs, root = fsspec.core.url_to_fs(spec)
+        if any(ch in spec for ch in "*?["):
+            found = fs.glob(root)
+        elif fs.isdir(root):
+            found = [p for p in fs.find(root) if p.endswith(WARC_SUFFIXES)]
+        elif fs.exists(root):
+            found = [root]
+        else:
+            raise ConfigError(f"input not found: {spec}")
+    except ImportError as exc:
+        raise ConfigError(f"cannot read {protocol}:// inputs: {exc} (for s3://, install the s3 extra)") from None
+    return sorted(p if "://" in p else f"{protocol}://{p.lstrip('/')}" for p in found)
+
+
 def resolve(input_spec: str, prefix: str = "") -> list[str]:
     """The WARC locations named by `input_spec`, in a stable order, without repeats."""
     if not input_spec:
@@ -60,13 +88,7 @@ def resolve(input_spec: str, prefix: str = "") -> list[str]:
             raise ConfigError(f"input {input_spec} lists no WARC files")
         return list(dict.fromkeys(paths))
     if _is_url(input_spec) and not input_spec.startswith("file://"):
-        if any(ch in input_spec for ch in "*?["):
-            import fsspec
-            fs, _, found = fsspec.get_fs_token_paths(input_spec)
-            protocol = input_spec.split("://", 1)[0]
-            paths = sorted(f"{protocol}://{p}" if "://" not in p else p for p in found)
-        else:
-            paths = [input_spec]
+        paths = _remote(input_spec)
     else:
         local = input_spec[len("file://"):] if input_spec.startswith("file://") else input_spec
         path = Path(local)
