@@ -6,10 +6,14 @@ from jobs.filtering import FilterStage
 from udfs import language
 
 
-def _scorer(spark, cfg: dict):
+def options(cfg: dict) -> language.LanguageOptions:
     c = cfg["language"]
-    opts = language.LanguageOptions(keep=tuple(c["keep"]), min_score=c["min_score"], max_chars=c["max_chars"],
+    return language.LanguageOptions(keep=tuple(c["keep"]), min_score=c["min_score"], max_chars=c["max_chars"],
                                     min_prose_chars=c["min_prose_chars"])
+
+
+def _scorer(spark, cfg: dict):
+    opts = options(cfg)
     return lambda frame: language.score_frame(frame["text"], opts)
 
 

@@ -39,11 +39,13 @@ def spark():
 @pytest.fixture(scope="session")
 def sample_docs() -> dict[str, dict]:
     """url -> document row of the shipped sample crawl, extracted by plain Python (no Spark)."""
-    from udfs.extract import ExtractOptions, extract_file
+    from jobs import extract
+    from udfs.extract import extract_file
 
+    opts = extract.options(make_config(), "fixture")
     docs = {}
     for path in sorted(SAMPLE.glob("*.warc.gz")):
-        for row in extract_file(str(path), ExtractOptions(run_id="fixture")):
+        for row in extract_file(str(path), opts):
             if row["kind"] == "document":
                 docs[row["url"]] = row
     return docs

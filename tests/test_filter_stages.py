@@ -59,8 +59,8 @@ def test_quality_rules_keep_math_on_every_page_language_keeps(sample_docs, truth
     opts = quality.options(make_config())
     reached, passed = Counter(), Counter()
     for url, doc in sample_docs.items():
-        if not lang_udf.decide(*lang_udf.identify(doc["text"], lang_udf.LanguageOptions()),
-                               lang_udf.LanguageOptions())[0]:
+        lang_opts = language.options(make_config())
+        if not lang_udf.decide(*lang_udf.identify(doc["text"], lang_opts), lang_opts)[0]:
             continue
         reached[label[url]] += 1
         passed[label[url]] += quality_udf.decide(quality_udf.signals(doc["text"], doc["url_host"], opts), opts)[0]

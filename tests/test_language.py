@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from udfs import language
-from udfs.extract import ExtractOptions, extract_file
+from jobs import extract
+from udfs.extract import extract_file
 from udfs.mathtext import mask_math
-from tests.conftest import REAL
+from jobs import language as language_stage
+from tests.conftest import REAL, make_config
 
-OPTS = language.LanguageOptions()
+OPTS = language_stage.options(make_config())   # the shipped configuration
 MAXWELL = "https://docs.scipy.org/doc/scipy/tutorial/stats/continuous_maxwell.html"
 
 
@@ -32,7 +34,7 @@ def test_math_pages_of_the_sample_are_english(sample_docs):
 
 
 def test_chinese_is_recognised_on_real_common_crawl_pages():
-    docs = [r for r in extract_file(str(REAL / "resiliparse_warcfile.warc.gz"), ExtractOptions(run_id="t"))
+    docs = [r for r in extract_file(str(REAL / "resiliparse_warcfile.warc.gz"), extract.options(make_config(), "t"))
             if r["kind"] == "document"]
     judged = {d["url"]: language.identify(d["text"], OPTS) for d in docs}
     chinese = sorted(url for url, (lang, score) in judged.items() if lang == "zh")

@@ -6,12 +6,11 @@ import re
 
 import pytest
 
-from jobs.config import CONF_DIR
+from jobs import quality as quality_stage
+from tests.conftest import DATA, make_config
 from udfs import quality
-from tests.conftest import DATA
 
-OPTS = quality.QualityOptions(nsfw_words=quality.load_word_list(CONF_DIR / "nsfw_words.txt"),
-                              blocklist=quality.load_word_list(CONF_DIR / "url_blocklist.txt"))
+OPTS = quality_stage.options(make_config())   # the shipped configuration and word lists
 
 
 def seed(name: str, line: int) -> str:
