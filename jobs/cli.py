@@ -21,7 +21,7 @@ STAGES = {
     "quality": "-> quality: math-aware rule filters (Gopher/ROOTS signals, NSFW words, domain blocklist)",
 }
 # Stages `webmath run` executes, in pipeline order.
-PIPELINE = ["extract", *tables.STAGE_SIGNALS]
+PIPELINE = ["extract", *tables.STAGES]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,13 +81,15 @@ def _config(args: argparse.Namespace) -> dict:
 
 
 def run_stage(spark, cfg: dict, name: str, paths: list[str] | None) -> dict:
-    if name == "extract":
-        from jobs import extract
-        return extract.run(spark, cfg, paths)
+    """Run one stage: a filtering stage (a module with a `STAGE`) through the filter mechanism, any other
+    stage (a module with `run(spark, cfg, paths)`) as it is."""
     import importlib
 
     from jobs import filtering
-    return filtering.run(spark, cfg, importlib.import_module(f"jobs.{name}").STAGE, paths)
+    module = importlib.import_module(f"jobs.{name}")
+    if isinstance(getattr(module, "STAGE", None), filtering.FilterStage):
+        return filtering.run(spark, cfg, module.STAGE, paths)
+    return module.run(spark, cfg, paths)
 
 
 def new_run_id() -> str:

@@ -29,13 +29,17 @@ class FilterStage:
     name: str                 # the stage and its table
     inputs: tuple[str, ...]   # what the scorer reads: column names or SQL expressions ("expr AS name")
     # (spark, cfg) -> function of one pandas DataFrame (the `inputs`) returning the stage's signal columns
-    # (tables.STAGE_SIGNALS[name]) and keep, reason, value. Called on the driver: whatever the function needs
+    # (tables.signals_of(name)) and keep, reason, value. Called on the driver: whatever the function needs
     # on the executors travels in its closure or as a Spark file.
     scorer: Callable[[SparkSession, dict], Callable[[pd.DataFrame], pd.DataFrame]]
 
     @property
     def source(self) -> str:
-        return tables.PIPELINE_TABLES[tables.PIPELINE_TABLES.index(self.name) - 1]
+        return tables.source_of(self.name)
+
+    @property
+    def table(self) -> str:
+        return tables.table_of(self.name)
 
 
 def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | None = None) -> dict:
@@ -44,7 +48,7 @@ def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | N
     if not tables.exists(spark, warehouse, stage.source):
         raise ConfigError(f"table not found: {tables.path(warehouse, stage.source)} (run the stages before "
                           f"{stage.name} first)")
-    signals = tables.STAGE_SIGNALS[stage.name]
+    signals = tables.signals_of(stage.name)
     score = stage.scorer(spark, cfg)
 
     def batch(frame: pd.DataFrame) -> pd.DataFrame:
@@ -57,12 +61,12 @@ def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | N
               .drop("_s").withColumn("run_id", F.lit(run_id))
               .persist(StorageLevel.MEMORY_AND_DISK))
     try:
-        tables.replace_slice(scored.where("keep"), warehouse, stage.name, owned)
+        tables.replace_slice(scored.where("keep"), warehouse, stage.table, owned)
         rejected = scored.where("NOT keep").withColumn("stage", F.lit(stage.name))
         tables.replace_slice(rejected, warehouse, "rejected", f"stage = '{stage.name}' AND ({owned})")
     finally:
         scored.unpersist()
-    kept = tables.read(spark, warehouse, stage.name).where(owned)
+    kept = tables.read(spark, warehouse, stage.table).where(owned)
     dropped = tables.read(spark, warehouse, "rejected").where(f"stage = '{stage.name}' AND ({owned})")
     counted = stats.record(spark, warehouse, run_id, stage.name, [
         stats.counts(tables.read(spark, warehouse, stage.source).where(owned), "input"),

@@ -10,7 +10,7 @@ from pyspark.sql import functions as F
 from jobs import tables
 
 # The pipeline's stage order, for printing the funnel.
-STAGE_ORDER = ["extract", *tables.STAGE_SIGNALS]
+STAGE_ORDER = ["extract", *tables.STAGES]
 
 
 def counts(df: DataFrame, counter: str) -> DataFrame:

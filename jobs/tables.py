@@ -98,27 +98,42 @@ QUALITY_SIGNALS = T.StructType(
     + [T.StructField("math_char_fraction", T.DoubleType()), T.StructField("blocklisted", T.BooleanType())]
 )
 
-# Stage tables in pipeline order: each one is the table before it plus the stage's signals.
-STAGE_SIGNALS = {
-    "language": LANGUAGE_SIGNALS,
-    "math_recall": MATH_RECALL_SIGNALS,
-    "quality": QUALITY_SIGNALS,
+# The stages after extract in pipeline order: stage -> (the table it writes, the columns it adds to every row).
+# Each stage reads the table of the stage before it (`documents` for the first). The published order is
+# language -> math_recall -> dedup (deduped) -> quality -> math_precision -> decontaminate (corpus).
+STAGES = {
+    "language": ("language", LANGUAGE_SIGNALS),
+    "math_recall": ("math_recall", MATH_RECALL_SIGNALS),
+    "quality": ("quality", QUALITY_SIGNALS),
 }
-PIPELINE_TABLES = ["documents", *STAGE_SIGNALS]
+PIPELINE_TABLES = ["documents", *(table for table, _ in STAGES.values())]
+
+
+def table_of(stage: str) -> str:
+    return STAGES[stage][0]
+
+
+def signals_of(stage: str) -> T.StructType:
+    return STAGES[stage][1]
+
+
+def source_of(stage: str) -> str:
+    """The table a stage reads: the one written by the stage before it."""
+    return PIPELINE_TABLES[PIPELINE_TABLES.index(table_of(stage)) - 1]
 
 
 def stage_schema(table: str) -> T.StructType:
     """`documents`' columns, then every earlier stage's signals and this one's, `run_id` last."""
     fields = [f for f in DOCUMENTS.fields if f.name != "run_id"]
-    for name in PIPELINE_TABLES[1:PIPELINE_TABLES.index(table) + 1]:
-        fields += STAGE_SIGNALS[name].fields
+    for _, signals in list(STAGES.values())[:PIPELINE_TABLES.index(table)]:
+        fields += signals.fields
     return T.StructType(fields + [T.StructField("run_id", T.StringType())])
 
 
 # table name -> (schema, partition columns)
 TABLES = {
     "documents": (DOCUMENTS, ["crawl"]),
-    **{name: (stage_schema(name), ["crawl"]) for name in STAGE_SIGNALS},
+    **{table: (stage_schema(table), ["crawl"]) for table, _ in STAGES.values()},
     "rejected": (REJECTED, ["crawl"]),
     "ingest_log": (INGEST_LOG, ["crawl"]),
     "stage_stats": (STAGE_STATS, []),
