@@ -20,11 +20,14 @@ install: $(STAMP)
 jars: install
 	$(BIN)/webmath warm
 
-# The bootstrap classifier, trained from the shipped seed text (seconds) when it is not there yet.
-models/math_recall.bin: | install
-	$(BIN)/webmath train-classifier --name math_recall
+# The bootstrap classifiers, trained from the shipped seed text (seconds) when they are missing or older than
+# the text and configuration they learn from.
+MODELS = models/math_recall.bin models/math_precision.bin
+models/%.bin: data/seed/math_positive.txt data/seed/non_math_negative.txt data/seed/api_docs.jsonl.gz \
+              data/seed/api_docs_no_formula.jsonl.gz conf/defaults.toml | install
+	$(BIN)/webmath train-classifier --name $*
 
-demo: jars models/math_recall.bin
+demo: jars $(MODELS)
 	$(BIN)/webmath run --input data/sample-crawl/warc.paths --warehouse $(WAREHOUSE)
 	$(BIN)/webmath evaluate --warehouse $(WAREHOUSE) --truth data/sample-crawl/truth.jsonl
 	@echo "tables: $(WAREHOUSE)/  (query them with Spark SQL or delta-rs)"

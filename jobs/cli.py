@@ -19,6 +19,7 @@ STAGES = {
     "language": "documents -> language: language id on the prose (math masked), en/zh kept",
     "math_recall": "language -> math_recall: high-recall fastText math classifier (OpenWebMath thresholds)",
     "quality": "-> quality: math-aware rule filters (Gopher/ROOTS signals, NSFW words, domain blocklist)",
+    "math_precision": "quality -> math_precision: the stricter fastText math classifier, high thresholds",
 }
 # Stages `webmath run` executes, in pipeline order.
 PIPELINE = ["extract", *tables.STAGES]
@@ -111,9 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         if not cfg["run"]["run_id"]:
             cfg["run"]["run_id"] = new_run_id()
         stages = PIPELINE if args.command == "run" else [args.command]
-        if "math_recall" in stages:
-            from jobs import classify
-            classify.model_path(cfg, cfg["math_recall"]["model"])
+        for stage in ("math_recall", "math_precision"):
+            if stage in stages:
+                from jobs import classify
+                classify.model_path(cfg, cfg[stage]["model"])
         truth = None
         if args.command == "evaluate":
             from jobs import evaluate

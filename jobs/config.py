@@ -131,6 +131,7 @@ def _validate(cfg: dict) -> None:
         if get(cfg, key) < 0:
             fail(key, ">= 0")
     for key in ("language.min_score", "math_recall.threshold_with_markup", "math_recall.threshold_without_markup",
+                "math_precision.threshold_with_markup", "math_precision.threshold_without_markup",
                 "classifier.threshold", "expand.min_share", "quality.max_symbol_ratio",
                 "quality.max_special_char_ratio", "quality.max_char_repetition_ratio",
                 "quality.max_word_repetition_ratio", "quality.max_dup_line_fraction",

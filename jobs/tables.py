@@ -88,6 +88,11 @@ MATH_RECALL_SIGNALS = T.StructType([
     T.StructField("math_model_recall", T.StringType()),
 ])
 
+MATH_PRECISION_SIGNALS = T.StructType([
+    T.StructField("math_score_precision", T.DoubleType()),
+    T.StructField("math_model_precision", T.StringType()),
+])
+
 QUALITY_SIGNALS = T.StructType(
     [T.StructField(name, T.LongType()) for name in ("word_count",)]
     + [T.StructField(name, T.DoubleType()) for name in (
@@ -105,6 +110,7 @@ STAGES = {
     "language": ("language", LANGUAGE_SIGNALS),
     "math_recall": ("math_recall", MATH_RECALL_SIGNALS),
     "quality": ("quality", QUALITY_SIGNALS),
+    "math_precision": ("math_precision", MATH_PRECISION_SIGNALS),
 }
 PIPELINE_TABLES = ["documents", *(table for table, _ in STAGES.values())]
 

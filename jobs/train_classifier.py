@@ -8,6 +8,7 @@ threshold, the PR curve, ROC AUC, the model version) and prints the evaluation. 
 """
 from __future__ import annotations
 
+import gzip
 import json
 import random
 import tempfile
@@ -32,7 +33,8 @@ def _labelled_pairs(path: Path) -> list[tuple[str, bool]]:
     if not path.is_file():
         raise ConfigError(f"labelled file not found: {path}")
     pairs = []
-    for n, line in enumerate(open(path, encoding="utf-8"), 1):
+    opener = gzip.open if path.suffix == ".gz" else open
+    for n, line in enumerate(opener(path, "rt", encoding="utf-8"), 1):
         if not line.strip():
             continue
         try:
@@ -52,7 +54,15 @@ def options(cfg: dict) -> mathclass.TrainOptions:
 
 def run(cfg: dict, name: str, labelled: str | None = None) -> dict:
     c = cfg["classifier"]
-    pairs = _labelled_pairs(Path(labelled)) if labelled else _seed_pairs(Path(c["positive"]), Path(c["negative"]))
+    if labelled:
+        pairs, source = _labelled_pairs(Path(labelled)), labelled
+    else:
+        pairs = _seed_pairs(Path(c["positive"]), Path(c["negative"]))
+        section = cfg.get(name)   # a classifier stage's section names the labelled files its model learns from
+        extra = section.get("labelled", []) if isinstance(section, dict) else []
+        for path in extra:
+            pairs += _labelled_pairs(Path(path))
+        source = " + ".join([c["positive"], c["negative"], *extra])
     random.Random(c["seed"]).shuffle(pairs)
     n_test = max(1, int(len(pairs) * c["holdout"]))
     test, train = pairs[:n_test], pairs[n_test:]
@@ -68,7 +78,7 @@ def run(cfg: dict, name: str, labelled: str | None = None) -> dict:
     scores = mathclass.math_probability(model, [t for t, _ in test], opts.max_chars)
     report = mathclass.evaluate(scores, np.array([m for _, m in test]), c["threshold"])
     report.update(model=str(model_path), version=mathclass.model_version(model_path), trained_on=written,
-                  held_out=len(test), source=labelled or f"{c['positive']} + {c['negative']}",
+                  held_out=len(test), source=source,
                   options=opts.__dict__)
     (out_dir / f"{name}.eval.json").write_text(json.dumps(report, indent=2))
     return report

@@ -53,9 +53,10 @@ def sample_docs() -> dict[str, dict]:
 
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory) -> Path:
-    """The bootstrap math_recall model, trained from the shipped seed text by the project's own job."""
+    """The bootstrap math_recall and math_precision models, trained from the shipped text by the project's own job."""
     from jobs import train_classifier
 
     out = tmp_path_factory.mktemp("models")
-    train_classifier.run(make_config(f'classifier.model_dir="{out}"'), "math_recall")
+    for name in ("math_recall", "math_precision"):
+        train_classifier.run(make_config(f'classifier.model_dir="{out}"'), name)
     return out

@@ -157,3 +157,42 @@ def test_a_stray_tex_delimiter_does_not_swallow_the_page():
     assert decision == (True, None, None)
     assert sig["math_char_fraction"] == 0.0
     assert sig["word_count"] > 250
+
+
+def test_a_formula_counts_its_words():
+    # 8 prose words and a displayed formula of 28 words: f x \frac 1 \sqrt 2 \pi e x 2 2 \quad F x \frac 1 2
+    # \frac 1 2 \operatorname erf \left \frac x \sqrt 2 \right
+    text = ("The density of the standard normal distribution is\n\n"
+            "\\[f(x) = \\frac{1}{\\sqrt{2\\pi}} e^{-x^{2}/2}, \\quad F(x) = \\frac{1}{2} + \\frac{1}{2}"
+            "\\operatorname{erf}\\left(\\frac{x}{\\sqrt{2}}\\right)\\]")
+    sig = quality.signals(text, None, OPTS)
+    assert sig["word_count"] == 8 + 28
+    assert quality.decide(sig, OPTS) == (False, "too_few_words", "36")
+    longer = text + "\n\nIts mean is zero, its variance is one, and it is symmetric about the origin."
+    assert quality.signals(longer, None, OPTS)["word_count"] == 36 + 15
+    assert quality.decide(quality.signals(longer, None, OPTS), OPTS) == (True, None, None)
+
+
+def test_session_inputs_of_examples_are_not_prose():
+    # an API page: each example repeats its set-up line; the prompts are code, not repeated boilerplate
+    block = ("EXAMPLES:\n\nsage: R.<x,y> = PolynomialRing(QQ)\nsage: I = R.ideal(x^2 - y, y^3 - 1)\n"
+             "sage: I.groebner_basis()\n[x^2 - y, y^3 - 1]")
+    prose = sentences(NEWS)[:6]
+    assert len(set(prose)) == 6
+    text = "\n\n".join(p + "\n\n" + block for p in prose)
+    sig = quality.signals(text, None, OPTS)
+    # all lines count in the total; only "EXAMPLES:" and "[x^2 - y, y^3 - 1]" count as repeats (5 each)
+    pair = len("EXAMPLES:") + len("[x^2 - y, y^3 - 1]")
+    inputs = len("sage: R.<x,y> = PolynomialRing(QQ)sage: I = R.ideal(x^2 - y, y^3 - 1)sage: I.groebner_basis()")
+    assert sig["dup_line_fraction"] == pytest.approx(5 * pair / (sum(map(len, prose)) + 6 * (pair + inputs)))
+    # the same lines without prompts are repeated text and count in full
+    plain = quality.signals(text.replace("sage: ", ""), None, OPTS)
+    block_chars = pair + len("R.<x,y> = PolynomialRing(QQ)I = R.ideal(x^2 - y, y^3 - 1)I.groebner_basis()")
+    assert plain["dup_line_fraction"] == pytest.approx(5 * block_chars / (sum(map(len, prose)) + 6 * block_chars))
+
+
+def test_numbers_are_not_short_words():
+    text = NEWS + " " + " ".join(str(i) for i in range(1, 200))
+    assert quality.signals(text, None, OPTS)["mean_word_length"] == quality.signals(NEWS, None, OPTS)[
+        "mean_word_length"]
+    assert quality.signals(text, None, OPTS)["word_count"] == 266 + 199

@@ -19,22 +19,26 @@ _SPAN = re.compile(
     r"|(?<![\\$\w])\$(?=\S)(?:[^$\n]|\n(?!\s*\n)){1,800}?(?<=\S)\$(?!\d)"
 )
 _COMMAND = re.compile(r"\\[a-zA-Z]+\*?(?:\{[^{}\n]{0,80}\})*")
+# What a formula says, word for word: TeX commands, identifiers and numbers ("\\sin(2x+\\pi)" -> sin, 2x, pi).
+_MATH_WORD = re.compile(r"\\[a-zA-Z]+|[^\W_]+")
 IMAGE_TOKEN = "<|image|>"
 
 
-def mask_and_measure(text: str, token: str = " ") -> tuple[str, int]:
+def mask_and_measure(text: str, token: str = " ") -> tuple[str, int, int]:
     """(`text` with each math span and TeX command replaced by `token` and image placeholders removed,
-    how many characters of `text` lay inside math spans), in one pass over the spans."""
-    math_chars = 0
+    how many characters of `text` lay inside math spans, how many words they hold), in one pass over the
+    spans."""
+    math_chars = math_words = 0
 
     def masked(match: re.Match) -> str:
-        nonlocal math_chars
+        nonlocal math_chars, math_words
         math_chars += match.end() - match.start()
+        math_words += len(_MATH_WORD.findall(match.group(0)))
         return token
 
     text = _SPAN.sub(masked, text)
     text = _COMMAND.sub(token, text)
-    return text.replace(IMAGE_TOKEN, " "), math_chars
+    return text.replace(IMAGE_TOKEN, " "), math_chars, math_words
 
 
 def mask_math(text: str, token: str = " ") -> str:

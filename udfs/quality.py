@@ -1,7 +1,11 @@
 """Rule-based quality signals and the decision on them, aware of mathematics.
 
 Signals are computed on the prose: math spans are masked first (udfs.mathtext), so LaTeX never counts as
-symbols, special characters or short words. C4's "no `{`" rule is deliberately absent. Every signal is stored
+symbols, special characters or short words, and a formula's words count towards the page's length. The input
+lines of interactive sessions in examples (`>>>`, `sage:`, `gap>`, `In [1]:`) are code, not prose: they are
+left out of the prose measures, and as they repeat their set-up by design, their repeats are not duplicate
+lines. C4's "no `{`" rule is deliberately
+absent. Every signal is stored
 on the row; the decision names the first rule that failed.
 """
 from __future__ import annotations
@@ -20,6 +24,7 @@ _MATH_TOKEN = " mathspan "
 _PUNCT = re.compile(r"[.,;:!?。，；：！？]")
 _SPECIAL = re.compile(r"[^\w\s.,;:!?'\"()\[\]\-–—/%&+=<>*#@$€£¥。，；：！？、（）「」『』《》·•…]", re.UNICODE)
 _BULLET = re.compile(r"^\s*(?:[•●◦▪‣∙·*\-–]|\d{1,3}[.)])\s")
+_SESSION_INPUT = re.compile(r"^[ \t]*(?:>>>|\.\.\.[ \t]|sage:|gap>|In \[\d+\]:)", re.MULTILINE)
 _MOJIBAKE = re.compile("\ufffd|Ã[\u0080-\u00bf]|â€[\u0080-\u00bf™œ“”˜]")
 
 
@@ -89,20 +94,23 @@ def word_repetition_ratio(words: list[str], n: int = 5) -> float:
     return sum(c - 1 for c in grams.values()) / total
 
 
-def _repeated_share(counts: Counter) -> float:
+def _repeated_share(counts: Counter, exempt=lambda item: False) -> float:
     """Share of the characters taken by repeats of a line or paragraph (its first occurrence not counted),
-    after Gopher's duplicate-line and duplicate-paragraph character fractions."""
+    after Gopher's duplicate-line and duplicate-paragraph character fractions. `exempt` items count in the
+    total but never as repeats."""
     total = sum(len(item) * c for item, c in counts.items())
     if not total:
         return 0.0
-    return sum(len(item) * (c - 1) for item, c in counts.items()) / total
+    return sum(len(item) * (c - 1) for item, c in counts.items() if not exempt(item)) / total
 
 
 def signals(text: str | None, host: str | None, opts: QualityOptions) -> dict:
     text = (text or "")[:opts.max_chars]
-    prose, math_chars = mask_and_measure(text, _MATH_TOKEN)
+    prose, math_chars, math_words = mask_and_measure(
+        "\n".join(line for line in text.split("\n") if not _SESSION_INPUT.match(line)), _MATH_TOKEN)
     words = _WORD.findall(prose)
-    prose_words = [w for w in words if w != "mathspan"]
+    tokens = [w for w in words if w != "mathspan"]
+    prose_words = [w for w in tokens if not w.isdigit()]   # numbers are not words of the language
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     line_counts = Counter(lines)
@@ -110,14 +118,14 @@ def signals(text: str | None, host: str | None, opts: QualityOptions) -> dict:
     non_space = sum(1 for ch in prose if not ch.isspace()) or 1
     lower_words = [w.lower() for w in prose_words]
     return {
-        "word_count": len(words),
+        "word_count": len(tokens) + math_words,
         "mean_word_length": (sum(map(len, prose_words)) / len(prose_words)) if prose_words else 0.0,
         "symbol_ratio": (prose.count("#") + prose.count("...") + prose.count("…")) / max(len(words), 1),
         "special_char_ratio": len(_SPECIAL.findall(prose)) / non_space,
         "punctuation_ratio": len(_PUNCT.findall(prose)) / max(len(prose_words), 1),
         "char_repetition_ratio": char_repetition_ratio(prose),
         "word_repetition_ratio": word_repetition_ratio(lower_words),
-        "dup_line_fraction": _repeated_share(line_counts),
+        "dup_line_fraction": _repeated_share(line_counts, _SESSION_INPUT.match),
         "dup_paragraph_fraction": _repeated_share(para_counts),
         "ellipsis_line_fraction": (sum(1 for l in lines if l.endswith(("...", "…"))) / len(lines)) if lines else 0.0,
         "bullet_line_fraction": (sum(1 for l in lines if _BULLET.match(l)) / len(lines)) if lines else 0.0,
