@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from hashlib import blake2b
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,7 @@ _TEX_DROP = frozenset({
 _TEX_ALIAS = {"dfrac": "frac", "tfrac": "frac", "dbinom": "binom", "tbinom": "binom", "le": "leq", "ge": "geq",
               "ne": "neq", "lvert": "vert", "rvert": "vert", "to": "rightarrow"}
 _MULT = np.uint64(0x100000001B3)   # multiplier of the polynomial n-gram hash (FNV-1's 64-bit prime)
+BITMAP_BITS = 26                    # 8 MB of bits: ~1% of a document's n-grams get past it to the binary search
 
 
 @lru_cache(maxsize=1 << 18)
@@ -65,10 +67,7 @@ def tokens(text: str | None) -> list[str]:
     """The normalised word tokens of `text`."""
     if not isinstance(text, str):
         return []
-    out: list[str] = []
-    for raw in _RAW.findall(text):
-        out.extend(_normal(raw))
-    return out
+    return list(chain.from_iterable(map(_normal, _RAW.findall(text))))
 
 
 def token_spans(text: str) -> tuple[list[str], list[int], list[int]]:
@@ -104,6 +103,17 @@ def _rolling(ids: np.ndarray, n: int) -> np.ndarray:
 
 def _ids(toks: list[str]) -> np.ndarray:
     return np.fromiter((_token_hash(t) for t in toks), dtype=np.uint64, count=len(toks))
+
+
+@lru_cache(maxsize=1 << 18)
+def _raw_ids(raw: str) -> tuple[int, ...]:
+    return tuple(_token_hash(t) for t in _normal(raw))
+
+
+def token_ids(text: str) -> np.ndarray:
+    """The hashes of `text`'s normalised tokens (what `_ids(tokens(text))` gives, without building the
+    token strings)."""
+    return np.fromiter(chain.from_iterable(map(_raw_ids, _RAW.findall(text))), dtype=np.uint64)
 
 
 # --- benchmarks -----------------------------------------------------------------------------------------------
@@ -196,6 +206,7 @@ class Index:
     windows: list[int] = field(default_factory=list)   # text number -> how many n-grams of it are indexed
     keys: dict[int, np.ndarray] = field(default_factory=dict)    # length -> sorted uint64 hashes
     refs: dict[int, np.ndarray] = field(default_factory=dict)    # length -> int32 text numbers
+    bitmap: np.ndarray | None = None      # 2**BITMAP_BITS bits, one set per indexed hash: a quick "surely not"
     skipped: int = 0                      # n-grams left out as uninformative
     unmatchable: list[tuple[str, str]] = field(default_factory=list)   # items no n-gram of which is indexed
 
@@ -235,6 +246,11 @@ def build_index(texts: list[Text], opts: IndexOptions) -> Index:
         order = np.argsort(keys, kind="stable")
         index.keys[length], index.refs[length] = keys[order], refs[order]
     index.unmatchable = [key for key, ok in covered.items() if not ok]
+    index.bitmap = np.zeros(1 << (BITMAP_BITS - 3), dtype=np.uint8)
+    for keys in index.keys.values():
+        slots = keys >> np.uint64(64 - BITMAP_BITS)
+        np.bitwise_or.at(index.bitmap, (slots >> np.uint64(3)).astype(np.int64),
+                         (np.uint8(1) << (slots & np.uint64(7)).astype(np.uint8)))
     return index
 
 
@@ -247,28 +263,42 @@ class Hit:
     text: int       # text number in the index
 
 
-def find_hits(toks: list[str], index: Index) -> list[Hit]:
-    """The windows of `toks` that are indexed n-grams (or whole short questions) of benchmark texts the
-    document shares enough of: at least `min_matches` n-grams of one text, or all of them if it has fewer.
-    One shared 13-gram is often a stock phrase of mathematics ("where a and b are integers and b neq 0"); a
-    copied item shares dozens. Every hit is confirmed on the normalised text (a hash collision never counts)."""
-    if not toks or not index.keys:
-        return []
-    ids = _ids(toks)
-    hits = []
+def _maybe(hashes: np.ndarray, bitmap: np.ndarray) -> np.ndarray:
+    """Positions of `hashes` whose bit is set: every indexed hash, and ~1% of the others."""
+    slots = hashes >> np.uint64(64 - BITMAP_BITS)
+    bits = bitmap[(slots >> np.uint64(3)).astype(np.int64)] >> (slots & np.uint64(7)).astype(np.uint8)
+    return np.flatnonzero(bits & 1)
+
+
+def find_hits(text: str, index: Index) -> tuple[list[str], list[Hit]]:
+    """(the normalised tokens of `text`, the windows of them that are indexed n-grams or whole short questions
+    of benchmark texts the document shares enough of): at least `min_matches` n-grams of one text, or all of
+    them if it has fewer. One shared 13-gram is often a stock phrase of mathematics ("where a and b are
+    integers and b neq 0"); a copied item shares dozens. Every hit is confirmed on the normalised text (a
+    hash collision never counts). The tokens are only built for a document with candidates."""
+    if not index.keys:
+        return [], []
+    ids = token_ids(text)
+    candidates = []
     for length, keys in index.keys.items():
         hashes = _rolling(ids, length)
-        if not len(hashes):
+        maybe = _maybe(hashes, index.bitmap)
+        if not len(maybe):
             continue
-        pos = np.searchsorted(keys, hashes)
-        found = np.flatnonzero(keys[np.minimum(pos, len(keys) - 1)] == hashes)
-        for i in found:
-            lo = int(pos[i])
-            hi = int(np.searchsorted(keys, hashes[i], side="right"))
-            gram = " " + " ".join(toks[i:i + length]) + " "
-            for ref in index.refs[length][lo:hi]:
-                if gram in " " + index.normal[ref] + " ":
-                    hits.append(Hit(int(i), length, int(ref)))
+        hashes = hashes[maybe]
+        lo = np.searchsorted(keys, hashes)
+        hi = np.searchsorted(keys, hashes, side="right")
+        for i, a, b in zip(maybe[hi > lo], lo[hi > lo], hi[hi > lo]):
+            candidates.append((int(i), length, int(a), int(b)))
+    if not candidates:
+        return [], []
+    toks = tokens(text)
+    hits = []
+    for i, length, a, b in candidates:
+        gram = " " + " ".join(toks[i:i + length]) + " "
+        for ref in index.refs[length][a:b]:
+            if gram in " " + index.normal[ref] + " ":
+                hits.append(Hit(i, length, int(ref)))
     grams: dict[int, set] = {}
     for h in hits:
         grams.setdefault(h.text, set()).add(" ".join(toks[h.start:h.start + h.length]))
@@ -276,27 +306,22 @@ def find_hits(toks: list[str], index: Index) -> list[Hit]:
               if len(found) >= min(index.opts.min_matches, index.windows[ref])}
     hits = [h for h in hits if h.text in enough]
     hits.sort(key=lambda h: (h.start, h.text))
-    return hits
+    return toks, hits
 
 
 def summarize(hits: list[Hit], toks: list[str], index: Index) -> list[dict]:
     """One entry per matched benchmark item, in order of first appearance: benchmark, item_id, the first
-    matched n-gram (normalised) and how many windows of the document matched it."""
+    matched n-gram (normalised) and how many windows of the document matched the item."""
     items: dict[tuple[str, str], dict] = {}
+    windows: dict[tuple[str, str], set] = {}
     for h in hits:
-        bench, item = index.texts[h.text]
-        entry = items.get((bench, item))
-        if entry is None:
-            items[(bench, item)] = {"benchmark": bench, "item_id": item,
-                                    "ngram": " ".join(toks[h.start:h.start + h.length]), "windows": 0}
-            entry = items[(bench, item)]
-        entry["windows"] += 1
-    # a window that matches two texts of one item counts once
-    seen = {}
-    for h in hits:
-        seen.setdefault(index.texts[h.text], set()).add((h.start, h.length))
-    for key, windows in seen.items():
-        items[key]["windows"] = len(windows)
+        key = index.texts[h.text]
+        if key not in items:
+            items[key] = {"benchmark": key[0], "item_id": key[1],
+                          "ngram": " ".join(toks[h.start:h.start + h.length]), "matches": 0}
+        windows.setdefault(key, set()).add((h.start, h.length))   # a window in two texts of one item: once
+    for key, found in windows.items():
+        items[key]["matches"] = len(found)
     return list(items.values())
 
 
@@ -380,8 +405,7 @@ def decontaminate(text: str | None, images, index: Index, opts: DecontamOptions)
            "keep": True, "reason": None, "value": None}
     if not isinstance(text, str) or not text:
         return out
-    toks = tokens(text)
-    hits = find_hits(toks, index)
+    toks, hits = find_hits(text, index)
     if not hits:
         return out
     matches = summarize(hits, toks, index)
