@@ -52,8 +52,18 @@ def options(cfg: dict) -> decontam.DecontamOptions:
                                     min_chars_left=c["min_chars_left"])
 
 
+_INDEXES: dict[tuple, decontam.Index] = {}
+
+
 def build_index(cfg: dict) -> decontam.Index:
-    return decontam.build_index(load_texts(cfg), index_options(cfg))
+    """The index of the enabled benchmarks, built once per driver process for the same files and options."""
+    key = (tuple((b, Path(b.file).stat().st_mtime_ns, Path(b.file).stat().st_size) for b in benchmarks(cfg)),
+           index_options(cfg))
+    if key not in _INDEXES:
+        if len(_INDEXES) >= 2:
+            _INDEXES.pop(next(iter(_INDEXES)))
+        _INDEXES[key] = decontam.build_index(load_texts(cfg), index_options(cfg))
+    return _INDEXES[key]
 
 
 def _scorer(spark, cfg: dict):
