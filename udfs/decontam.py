@@ -10,8 +10,9 @@ The index holds every word n-gram of every benchmark text (n = 13 by default, Fi
 shorter than n tokens the whole question, matched exactly (DeepSeekMath). N-grams that carry too few real
 words (number runs such as "1 2 3 ... 13", rows of Pascal's triangle, "1 a 2 a 3 a") are left out of the
 index: they occur in ordinary pages and identify no test item. The index is a few sorted numpy arrays of
-64-bit hashes, built once on the driver and broadcast; a document's n-grams are hashed in one vectorised
-pass and looked up with a binary search, and every hit is confirmed on the text before it counts.
+64-bit hashes and a bitmap of them, built once on the driver and broadcast; a document's n-grams are hashed
+in one vectorised pass, the bitmap turns away ~99% of them, the rest are looked up with a binary search, and
+every hit is confirmed on the text before it counts.
 """
 from __future__ import annotations
 
