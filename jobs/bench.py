@@ -176,6 +176,31 @@ def _leak_report(spark, cfg: dict, truth_path: Path) -> str:
             f"the item in their extracted text; {len(flagged - set(leaked))} documents without a leak flagged")
 
 
+def _tree_cpu_seconds() -> float | None:
+    """CPU seconds used so far by this process and its descendants (the JVM, Spark's Python workers), the
+    reaped ones included; None where /proc is not there."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    parent, cpu = {}, {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = sum(int(f) for f in fields[11:15]) / ticks   # utime stime cutime cstime
+    tree, grown = {os.getpid()}, True
+    while grown:
+        more = {pid for pid, ppid in parent.items() if ppid in tree} - tree
+        tree |= more
+        grown = bool(more)
+    return sum(cpu[pid] for pid in tree if pid in cpu)
+
+
 def decontaminate_runs(paths: list[str], cfg: dict, loop_docs: int, truth_path: Path | None) -> tuple[dict, str]:
     """Decontamination (drop policy, all four test sets) over every extracted document: the same function in a
     plain loop, then the stage on Spark, index build and broadcast included."""
@@ -201,14 +226,24 @@ def decontaminate_runs(paths: list[str], cfg: dict, loop_docs: int, truth_path: 
         for i in range(0, len(frame), 256):
             decontam.score_frame(frame.iloc[i:i + 256], index, opts)
         loop = {"docs": len(frame), "seconds": time.process_time() - start, "cores": 1}
-        decontaminate._INDEXES.clear()   # the stage builds its index as a real run does
         start = time.time()
+        filtering.scored(spark, cfg, decontaminate.STAGE).write.format("noop").mode("overwrite").save()
+        compute = {"docs": docs.count(), "seconds": time.time() - start, "cores": cores}
+        decontaminate._INDEXES.clear()   # the stage builds its index as a real run does
+        load, cpu, start = os.getloadavg()[0], _tree_cpu_seconds(), time.time()
         summary = filtering.run(spark, cfg, decontaminate.STAGE, paths)
         stage = {"docs": summary["input"], "seconds": time.time() - start, "cores": cores}
+        results = {"loop": loop, "spark-compute": compute, "spark-stage": stage}
+        if cpu is not None:
+            results["spark-stage-cpu"] = {"docs": summary["input"], "seconds": _tree_cpu_seconds() - cpu, "cores": 1}
         leaks = _leak_report(spark, cfg, truth_path) if truth_path is not None else ""
         note = (f"index: {index.size:,} n-grams of {len(index.texts):,} benchmark texts, built in {built:.1f} s "
-                f"(inside the stage's time)\n{leaks}")
-        return {"loop": loop, "spark-stage": stage}, note
+                f"(inside the stage's time)\n"
+                "spark-compute: the stage's UDF into a no-op sink; spark-stage: the whole stage, Delta writes and "
+                "stage_stats included;\nspark-stage-cpu: the same run per CPU second of the driver, the JVM and "
+                "the Python workers (not slowed by other load on the machine)"
+                f"\nload average before the stage: {load:.1f}\n{leaks}")
+        return results, note
     finally:
         spark.stop()
 

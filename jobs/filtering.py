@@ -14,7 +14,7 @@ from typing import Callable
 
 import pandas as pd
 from pyspark import StorageLevel
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -47,9 +47,9 @@ class FilterStage:
         return tables.table_of(self.name)
 
 
-def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | None = None) -> dict:
+def scored(spark: SparkSession, cfg: dict, stage: FilterStage, owned: str = "true") -> DataFrame:
+    """The stage's source rows matching `owned`, with its signals, rewritten columns, keep, reason and value."""
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
-    owned = tables.in_list("warc_path", paths) if paths is not None else "true"
     if not tables.exists(spark, warehouse, stage.source):
         raise ConfigError(f"table not found: {tables.path(warehouse, stage.source)} (run the stages before "
                           f"{stage.name} first)")
@@ -64,16 +64,21 @@ def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | N
     udf = F.pandas_udf(batch, T.StructType(replaced + signals.fields + DECISION))
     carried = [F.coalesce(F.col(f"_s.{c}"), F.col(c)).alias(c) if c in stage.replaces else F.col(c)
                for c in source.columns]
-    scored = (source.withColumn("_s", udf(F.struct(*[F.expr(x) for x in stage.inputs])))
-              .select(*carried, *[F.col(f"_s.{f.name}").alias(f.name) for f in signals.fields + DECISION])
-              .withColumn("run_id", F.lit(run_id))
-              .persist(StorageLevel.MEMORY_AND_DISK))
+    return (source.withColumn("_s", udf(F.struct(*[F.expr(x) for x in stage.inputs])))
+            .select(*carried, *[F.col(f"_s.{f.name}").alias(f.name) for f in signals.fields + DECISION])
+            .withColumn("run_id", F.lit(run_id)))
+
+
+def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | None = None) -> dict:
+    warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
+    owned = tables.in_list("warc_path", paths) if paths is not None else "true"
+    rows = scored(spark, cfg, stage, owned).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        tables.replace_slice(scored.where("keep"), warehouse, stage.table, owned)
-        rejected = scored.where("NOT keep").withColumn("stage", F.lit(stage.name))
+        tables.replace_slice(rows.where("keep"), warehouse, stage.table, owned)
+        rejected = rows.where("NOT keep").withColumn("stage", F.lit(stage.name))
         tables.replace_slice(rejected, warehouse, "rejected", f"stage = '{stage.name}' AND ({owned})")
     finally:
-        scored.unpersist()
+        rows.unpersist()
     kept = tables.read(spark, warehouse, stage.table).where(owned)
     dropped = tables.read(spark, warehouse, "rejected").where(f"stage = '{stage.name}' AND ({owned})")
     counted = stats.record(spark, warehouse, run_id, stage.name, [

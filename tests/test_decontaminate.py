@@ -359,3 +359,41 @@ def test_stage_cuts_and_export(spark, warehouse, truth, tmp_path):
     import zstandard
     empty = [f for f in many["files"] if f["rows"] == 0][0]
     assert zstandard.ZstdDecompressor().stream_reader(open(out / empty["path"], "rb")).read() == b""
+
+
+def test_cli_checks_benchmarks_before_spark(capsys, tmp_path):
+    """A missing or broken benchmark file stops `webmath decontaminate` (and `run`) before anything runs."""
+    from jobs import cli
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"question": "fine"}\n{"question": \n')
+    for override, message in (
+            ('decontaminate.benchmarks.gsm8k.file="nope.jsonl"',
+             "webmath: error: config key 'decontaminate.benchmarks.gsm8k.file': benchmark file not found: nope.jsonl"),
+            (f'decontaminate.benchmarks.gsm8k.file="{broken}"',
+             f"webmath: error: benchmark 'gsm8k': {broken}:2: not JSON")):
+        code = cli.main(["decontaminate", "--warehouse", str(tmp_path / "wh"), "--set", override])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and err[0].startswith(message)
+    code = cli.main(["export", "--warehouse", str(tmp_path / "wh"), "--out", str(tmp_path / "out"),
+                     "--set", "export.shards=0"])
+    assert code == 2 and capsys.readouterr().err.strip() == "webmath: error: config key 'export.shards' must be > 0, got 0"
+    assert not (tmp_path / "wh").exists() and not (tmp_path / "out").exists()
+
+
+def test_cli_export(spark, warehouse, tmp_path):
+    """`webmath export` as a user runs it: its own process and Spark session, on the stage tests' corpus."""
+    import subprocess
+    import sys
+    if not tables.exists(spark, str(warehouse), "corpus"):
+        filtering.run(spark, make_config(f'run.warehouse="{warehouse}"', 'run.run_id="cli"'), decontaminate.STAGE)
+    proc = subprocess.run(
+        [sys.executable, "-m", "jobs.cli", "export", "--warehouse", str(warehouse), "--out", str(tmp_path),
+         "--set", 'spark.master="local[2]"', "--set", "export.shards=2"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert proc.stdout.splitlines()[0] == (f"{manifest['rows']:,} documents, {manifest['chars']:,} characters "
+                                           f"(~{manifest['tokens_estimate']:,} tokens) in 2 shards -> {tmp_path}")
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["train-00000-of-00002.parquet",
+                                                                      "train-00001-of-00002.parquet"]
+    assert sorted(p.name for p in (tmp_path / "jsonl").iterdir()) == ["train-00000-of-00002.jsonl.zst",
+                                                                       "train-00001-of-00002.jsonl.zst"]
