@@ -9,6 +9,10 @@ on the same files, one after the other:
   spark-compute  the same extraction as Spark tasks (one per WARC file) into a no-op sink: Spark's own cost;
   spark-stage    `webmath extract` on embedded Spark with all cores, Delta writes and stage_stats included.
 Per core = documents / seconds / cores used (1 for the loops). Prints a table and writes JSON.
+
+`--stage math_recall` and `--stage decontaminate` measure those stages against the same function in a plain
+loop. Decontamination runs over every extracted document (all four test sets indexed), and when the crawl
+folder has a truth.jsonl that labels leaks, also reports how many leak records were caught.
 """
 from __future__ import annotations
 
@@ -122,6 +126,128 @@ def classifier_runs(paths: list[str], cfg: dict, loop_docs: int) -> dict:
         spark.stop()
 
 
+def _documents_as_source(spark, cfg: dict, stage: str) -> None:
+    """Every document as the table `stage` reads, with the columns of the stages in between left empty, so a late
+    stage is measured on the whole crawl rather than on what the filters before it keep."""
+    from pyspark.sql import functions as F
+
+    from jobs import tables
+    warehouse = cfg["run"]["warehouse"]
+    source = tables.source_of(stage)
+    if source == "documents":
+        return
+    docs = tables.read(spark, warehouse, "documents")
+    schema = tables.stage_schema(source)
+    filled = docs.select(*[F.col(f.name) if f.name in docs.columns else F.lit(None).cast(f.dataType).alias(f.name)
+                           for f in schema.fields])
+    tables.replace_slice(filled, warehouse, source, "true")
+
+
+def _leak_report(spark, cfg: dict, truth_path: Path) -> str:
+    """How many of the leak records labelled in `truth_path` the stage flagged (rejected, or cut), how many
+    documents without a leak it flagged, and for the leaks it missed whether their item is in the extracted
+    text at all (main-content extraction drops sidebars)."""
+    from jobs import tables
+    from udfs import decontam
+
+    warehouse = cfg["run"]["warehouse"]
+    truth = [json.loads(line) for line in open(truth_path, encoding="utf-8")]
+    leaked = {t["record_id"]: t["leaked_benchmark"] for t in truth if t.get("leaked_benchmark")}
+    rejected = tables.read(spark, warehouse, "rejected").where("stage = 'decontaminate'")
+    cut = tables.read(spark, warehouse, "corpus").where("size(contamination) > 0")
+    flagged = {r[0] for r in rejected.select("warc_record_id").union(cut.select("warc_record_id")).collect()}
+    missed = [rid for rid in leaked if rid not in flagged]
+    texts = {r[0]: r[1] for r in tables.read(spark, warehouse, "documents")
+             .where(tables.in_list("warc_record_id", missed)).select("warc_record_id", "text").collect()}
+    registry = cfg["decontaminate"]["benchmarks"]
+    absent = 0
+    for rid in missed:
+        leak = leaked[rid]
+        entry = registry.get(leak["name"])
+        if rid not in texts or entry is None:
+            continue
+        with open(entry["file"], encoding="utf-8") as fh:
+            item = json.loads(fh.readlines()[leak["line"]])
+        grams = lambda toks: set(zip(*[toks[i:] for i in range(cfg["decontaminate"]["ngram"])]))
+        question = "\n".join(str(item.get(f)) for f in entry["question"])
+        absent += not grams(decontam.tokens(question)) & grams(decontam.tokens(texts[rid]))
+    return (f"leaks ({truth_path}): {len(leaked) - len(missed)} of {len(leaked)} leak records caught; of the "
+            f"{len(missed)} others, {len(missed) - len(texts)} are not documents and {absent} have no n-gram of "
+            f"the item in their extracted text; {len(flagged - set(leaked))} documents without a leak flagged")
+
+
+def _tree_cpu_seconds() -> float | None:
+    """CPU seconds used so far by this process and its descendants (the JVM, Spark's Python workers), the
+    reaped ones included; None where /proc is not there."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    parent, cpu = {}, {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = sum(int(f) for f in fields[11:15]) / ticks   # utime stime cutime cstime
+    tree, grown = {os.getpid()}, True
+    while grown:
+        more = {pid for pid, ppid in parent.items() if ppid in tree} - tree
+        tree |= more
+        grown = bool(more)
+    return sum(cpu[pid] for pid in tree if pid in cpu)
+
+
+def decontaminate_runs(paths: list[str], cfg: dict, loop_docs: int, truth_path: Path | None) -> tuple[dict, str]:
+    """Decontamination (drop policy, all four test sets) over every extracted document: the same function in a
+    plain loop, then the stage on Spark, index build and broadcast included."""
+    import pandas as pd
+
+    from jobs import decontaminate, filtering, session, tables
+    from jobs.cli import run_stage
+    from udfs import decontam
+
+    spark = session.build(cfg, "bench")
+    cores = spark.sparkContext.defaultParallelism
+    try:
+        run_stage(spark, cfg, "extract", paths)
+        _documents_as_source(spark, cfg, "decontaminate")
+        docs = tables.read(spark, cfg["run"]["warehouse"], "documents").select("warc_record_id", "text", "images")
+        rows = [r.asDict(recursive=True) for r in docs.limit(loop_docs).collect()]
+        start = time.process_time()
+        index = decontaminate.build_index(cfg)
+        built = time.process_time() - start
+        opts = decontaminate.options(cfg)
+        frame = pd.DataFrame(rows)
+        start = time.process_time()
+        for i in range(0, len(frame), 256):
+            decontam.score_frame(frame.iloc[i:i + 256], index, opts)
+        loop = {"docs": len(frame), "seconds": time.process_time() - start, "cores": 1}
+        start = time.time()
+        filtering.scored(spark, cfg, decontaminate.STAGE).write.format("noop").mode("overwrite").save()
+        compute = {"docs": docs.count(), "seconds": time.time() - start, "cores": cores}
+        decontaminate._INDEXES.clear()   # the stage builds its index as a real run does
+        load, cpu, start = os.getloadavg()[0], _tree_cpu_seconds(), time.time()
+        summary = filtering.run(spark, cfg, decontaminate.STAGE, paths)
+        stage = {"docs": summary["input"], "seconds": time.time() - start, "cores": cores}
+        results = {"loop": loop, "spark-compute": compute, "spark-stage": stage}
+        if cpu is not None:
+            results["spark-stage-cpu"] = {"docs": summary["input"], "seconds": _tree_cpu_seconds() - cpu, "cores": 1}
+        leaks = _leak_report(spark, cfg, truth_path) if truth_path is not None else ""
+        note = (f"index: {index.size:,} n-grams of {len(index.texts):,} benchmark texts, built in {built:.1f} s "
+                f"(inside the stage's time)\n"
+                "spark-compute: the stage's UDF into a no-op sink; spark-stage: the whole stage, Delta writes and "
+                "stage_stats included;\nspark-stage-cpu: the same run per CPU second of the driver, the JVM and "
+                "the Python workers (not slowed by other load on the machine)"
+                f"\nload average before the stage: {load:.1f}\n{leaks}")
+        return results, note
+    finally:
+        spark.stop()
+
+
 def report(title: str, results: dict, baseline: str, target: str, out: Path) -> None:
     for r in results.values():
         r["docs_per_s_per_core"] = r["docs"] / r["seconds"] / r["cores"]
@@ -138,7 +264,7 @@ def report(title: str, results: dict, baseline: str, target: str, out: Path) -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="webmath bench")
-    parser.add_argument("--stage", choices=("extract", "math_recall"), default="extract")
+    parser.add_argument("--stage", choices=("extract", "math_recall", "decontaminate"), default="extract")
     parser.add_argument("--records", type=int, default=4000)
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--crawl", help="a folder with a warc.paths (default: make one)")
@@ -157,6 +283,13 @@ def main(argv: list[str] | None = None) -> int:
     cfg = config.load(config.CONF_DIR / "local.toml", [f'run.warehouse="{warehouse}"', 'run.run_id="bench"'])
     where = f"{len(paths)} WARC files from {listing.parent}, {os.cpu_count()} cores on the machine"
 
+    if args.stage == "decontaminate":
+        truth = next((p for p in (root / "truth.jsonl", listing.parent / "truth.jsonl") if p.is_file()), None)
+        results, note = decontaminate_runs(paths, cfg, loop_docs=5000, truth_path=truth)
+        report(f"decontaminate benchmark: {where}", results, "loop",
+               "target: the Spark stage close to the plain loop per core", out / "bench-decontaminate.json")
+        print(note)
+        return 0
     if args.stage == "math_recall":
         results = classifier_runs(paths, cfg, loop_docs=5000)
         report(f"math_recall benchmark: {where}", results, "loop",

@@ -20,6 +20,8 @@ STAGES = {
     "math_recall": "language -> math_recall: high-recall fastText math classifier (OpenWebMath thresholds)",
     "quality": "-> quality: math-aware rule filters (Gopher/ROOTS signals, NSFW words, domain blocklist)",
     "math_precision": "quality -> math_precision: the stricter fastText math classifier, high thresholds",
+    "decontaminate": "-> corpus: drop (or cut) benchmark test items: 13-gram index of GSM8K, MATH, MATH-500, "
+                     "MMLU-STEM",
 }
 # Stages `webmath run` executes, in pipeline order.
 PIPELINE = ["extract", *tables.STAGES]
@@ -62,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--input", help="warc.paths file, glob, folder or WARC file (input.path)")
     p.add_argument("--run-id", help="run id recorded on every row (run.run_id)")
+    p = sub.add_parser("export", help="write the corpus table as training shards (Parquet, JSONL) with a manifest")
+    common(p)
+    p.add_argument("--out", required=True, help="export folder (local or fsspec URL): data/, jsonl/, manifest.json")
     p = sub.add_parser("funnel", help="print the funnel of a run from stage_stats")
     common(p)
     p.add_argument("--run-id", help="run to show (default: the latest)")
@@ -116,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
             if stage in stages:
                 from jobs import classify
                 classify.model_path(cfg, cfg[stage]["model"])
+        if "decontaminate" in stages:
+            from jobs import decontaminate
+            decontaminate.load_texts(cfg)   # every registered benchmark file readable, every line an item
         truth = None
         if args.command == "evaluate":
             from jobs import evaluate
@@ -150,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "evaluate":
             print(evaluate.format_report(evaluate.run(spark, cfg, truth), sum(truth.values())))
+            return 0
+        if args.command == "export":
+            from jobs import export
+            print(export.format_manifest(export.run(spark, cfg, args.out), args.out))
             return 0
         scope = f"{len(paths)} WARC file(s)" if paths else "all documents"
         print(f"run {cfg['run']['run_id']}: {scope} -> {warehouse}", flush=True)

@@ -6,6 +6,7 @@ with one line naming the key or path, before anything is read or written.
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
 import tomllib
@@ -16,6 +17,9 @@ from typing import Any
 CONF_DIR = Path(os.environ.get("WEBMATH_CONF") or Path(__file__).resolve().parent.parent / "conf")
 DEFAULTS = CONF_DIR / "defaults.toml"
 FREE_FORM = {("spark", "conf")}
+# Tables whose entries a profile or `--set` may add to: a new entry starts from this template and is then
+# checked key by key like any other table.
+REGISTRIES = {("decontaminate", "benchmarks"): {"file": "", "question": [], "answer": [], "id": "", "enabled": True}}
 
 
 class ConfigError(ValueError):
@@ -67,6 +71,8 @@ def _merge(base: dict, override: dict, prefix: tuple[str, ...] = ()) -> None:
         if prefix in FREE_FORM:
             base[name] = value
             continue
+        if name not in base and prefix in REGISTRIES:
+            base[name] = copy.deepcopy(REGISTRIES[prefix])
         if name not in base:
             raise ConfigError(f"unknown config key '{key}'")
         if isinstance(base[name], dict):
@@ -158,6 +164,55 @@ def _validate(cfg: dict) -> None:
             path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"config key '{key}': cannot read {path}: {exc}") from None
+    _validate_decontaminate(cfg, fail)
+    _validate_export(cfg, fail)
+
+
+def _validate_decontaminate(cfg: dict, fail) -> None:
+    if get(cfg, "decontaminate.policy") not in ("drop", "cut"):
+        fail("decontaminate.policy", "'drop' or 'cut'")
+    for key in ("decontaminate.ngram", "decontaminate.min_word_chars", "decontaminate.min_matches",
+                "decontaminate.max_cuts"):
+        if get(cfg, key) <= 0:
+            fail(key, "> 0")
+    for key in ("decontaminate.min_exact_tokens", "decontaminate.min_word_tokens", "decontaminate.context_chars",
+                "decontaminate.min_chars_left"):
+        if get(cfg, key) < 0:
+            fail(key, ">= 0")
+    for key in ("decontaminate.min_exact_tokens", "decontaminate.min_word_tokens"):
+        if get(cfg, key) > get(cfg, "decontaminate.ngram"):
+            raise ConfigError(f"config key '{key}' ({get(cfg, key)!r}) must not exceed 'decontaminate.ngram' "
+                              f"({get(cfg, 'decontaminate.ngram')!r})")
+    registry = get(cfg, "decontaminate.benchmarks")
+    for name, entry in registry.items():
+        prefix = f"decontaminate.benchmarks.{name}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"config key '{prefix}' must be a table (file, question, answer, id, enabled)")
+        if not entry["enabled"]:
+            continue
+        for field in ("question", "answer"):
+            if any(not isinstance(f, str) or not f for f in entry[field]):
+                fail(f"{prefix}.{field}", "a list of field names")
+        if not entry["question"]:
+            fail(f"{prefix}.question", "a non-empty list of field names")
+        if not entry["file"]:
+            fail(f"{prefix}.file", "a JSONL file")
+    if not any(entry["enabled"] for entry in registry.values()):
+        raise ConfigError("config key 'decontaminate.benchmarks' has no enabled benchmark")
+
+
+def _validate_export(cfg: dict, fail) -> None:
+    if get(cfg, "export.shards") <= 0:
+        fail("export.shards", "> 0")
+    formats = get(cfg, "export.formats")
+    if not formats or any(f not in ("parquet", "jsonl") for f in formats):
+        fail("export.formats", "a non-empty list of 'parquet' and 'jsonl'")
+    if get(cfg, "export.jsonl_compression") not in ("zst", "gz"):
+        fail("export.jsonl_compression", "'zst' or 'gz'")
+    if any(not isinstance(c, str) or not c for c in get(cfg, "export.columns")):
+        fail("export.columns", "a list of column names")
+    if get(cfg, "export.chars_per_token") <= 0:
+        fail("export.chars_per_token", "> 0")
 
 
 def get(cfg: dict, key: str) -> Any:

@@ -3,7 +3,8 @@
 A stage reads the table before it in the pipeline, computes its signals and a `(keep, reason, value)` decision
 with a pandas UDF, writes the kept rows (provenance and earlier columns carried along, its signals added) to its
 own table, the others to `rejected` with the stage, reason and failing value, and records its funnel in
-`stage_stats`. It owns the slice of the WARC files it was given (all of them by default) and replaces it, so a
+`stage_stats`. A stage may also rewrite some of the columns it reads (decontamination cuts text out): the scorer
+returns a replacement for each of them, null where a row keeps its value. It owns the slice of the WARC files it was given (all of them by default) and replaces it, so a
 rerun leaves the same rows as one run.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Callable
 
 import pandas as pd
 from pyspark import StorageLevel
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -32,6 +33,10 @@ class FilterStage:
     # (tables.signals_of(name)) and keep, reason, value. Called on the driver: whatever the function needs
     # on the executors travels in its closure or as a Spark file.
     scorer: Callable[[SparkSession, dict], Callable[[pd.DataFrame], pd.DataFrame]]
+    # columns of the source table the scorer may rewrite: it returns each of them too, null = unchanged
+    replaces: tuple[str, ...] = ()
+    # (counter, SQL condition on the kept rows): extra funnel counters, e.g. ("cut", "size(contamination) > 0")
+    kept_counters: tuple[tuple[str, str], ...] = ()
 
     @property
     def source(self) -> str:
@@ -42,36 +47,46 @@ class FilterStage:
         return tables.table_of(self.name)
 
 
-def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | None = None) -> dict:
+def scored(spark: SparkSession, cfg: dict, stage: FilterStage, owned: str = "true") -> DataFrame:
+    """The stage's source rows matching `owned`, with its signals, rewritten columns, keep, reason and value."""
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
-    owned = tables.in_list("warc_path", paths) if paths is not None else "true"
     if not tables.exists(spark, warehouse, stage.source):
         raise ConfigError(f"table not found: {tables.path(warehouse, stage.source)} (run the stages before "
                           f"{stage.name} first)")
     signals = tables.signals_of(stage.name)
+    source = tables.read(spark, warehouse, stage.source).where(owned)
+    replaced = [source.schema[name] for name in stage.replaces]
     score = stage.scorer(spark, cfg)
 
     def batch(frame: pd.DataFrame) -> pd.DataFrame:
         return score(frame)
 
-    udf = F.pandas_udf(batch, T.StructType(signals.fields + DECISION))
-    source = tables.read(spark, warehouse, stage.source).where(owned)
-    scored = (source.withColumn("_s", udf(F.struct(*[F.expr(x) for x in stage.inputs])))
-              .select("*", *[F.col(f"_s.{f.name}").alias(f.name) for f in signals.fields + DECISION])
-              .drop("_s").withColumn("run_id", F.lit(run_id))
-              .persist(StorageLevel.MEMORY_AND_DISK))
+    udf = F.pandas_udf(batch, T.StructType(replaced + signals.fields + DECISION))
+    carried = [F.coalesce(F.col(f"_s.{c}"), F.col(c)).alias(c) if c in stage.replaces else F.col(c)
+               for c in source.columns]
+    return (source.withColumn("_s", udf(F.struct(*[F.expr(x) for x in stage.inputs])))
+            .select(*carried, *[F.col(f"_s.{f.name}").alias(f.name) for f in signals.fields + DECISION])
+            .withColumn("run_id", F.lit(run_id)))
+
+
+def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | None = None) -> dict:
+    warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
+    owned = tables.in_list("warc_path", paths) if paths is not None else "true"
+    rows = scored(spark, cfg, stage, owned).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        tables.replace_slice(scored.where("keep"), warehouse, stage.table, owned)
-        rejected = scored.where("NOT keep").withColumn("stage", F.lit(stage.name))
+        tables.replace_slice(rows.where("keep"), warehouse, stage.table, owned)
+        rejected = rows.where("NOT keep").withColumn("stage", F.lit(stage.name))
         tables.replace_slice(rejected, warehouse, "rejected", f"stage = '{stage.name}' AND ({owned})")
     finally:
-        scored.unpersist()
+        rows.unpersist()
     kept = tables.read(spark, warehouse, stage.table).where(owned)
     dropped = tables.read(spark, warehouse, "rejected").where(f"stage = '{stage.name}' AND ({owned})")
     counted = stats.record(spark, warehouse, run_id, stage.name, [
         stats.counts(tables.read(spark, warehouse, stage.source).where(owned), "input"),
         stats.counts(kept, "kept"),
+        *[stats.counts(kept.where(condition), counter) for counter, condition in stage.kept_counters],
         stats.by(dropped, "reason", "rejected"),
     ])
     total = lambda prefix: sum(v for _, c, v in counted if c.startswith(prefix))
-    return {"input": total("input"), "kept": total("kept"), "rejected": total("rejected.")}
+    return {"input": total("input"), "kept": total("kept"), "rejected": total("rejected."),
+            **{counter: total(counter) for counter, _ in stage.kept_counters}}

@@ -103,6 +103,22 @@ QUALITY_SIGNALS = T.StructType(
     + [T.StructField("math_char_fraction", T.DoubleType()), T.StructField("blocklisted", T.BooleanType())]
 )
 
+# One benchmark test item found in a document: which, the first matched n-gram (normalised text) and how many
+# windows of the document matched it.
+CONTAMINATION = T.StructType([
+    T.StructField("benchmark", T.StringType()),
+    T.StructField("item_id", T.StringType()),
+    T.StructField("ngram", T.StringType()),
+    T.StructField("matches", T.IntegerType()),
+])
+
+# `contamination` is empty unless the cut policy cut items out of the text (the drop policy drops such
+# documents); `contamination_chars_cut` is how many characters of `text` the cuts removed.
+DECONTAMINATE_SIGNALS = T.StructType([
+    T.StructField("contamination", T.ArrayType(CONTAMINATION)),
+    T.StructField("contamination_chars_cut", T.LongType()),
+])
+
 # The stages after extract in pipeline order: stage -> (the table it writes, the columns it adds to every row).
 # Each stage reads the table of the stage before it (`documents` for the first). The published order is
 # language -> math_recall -> dedup (deduped) -> quality -> math_precision -> decontaminate (corpus).
@@ -111,6 +127,7 @@ STAGES = {
     "math_recall": ("math_recall", MATH_RECALL_SIGNALS),
     "quality": ("quality", QUALITY_SIGNALS),
     "math_precision": ("math_precision", MATH_PRECISION_SIGNALS),
+    "decontaminate": ("corpus", DECONTAMINATE_SIGNALS),
 }
 PIPELINE_TABLES = ["documents", *(table for table, _ in STAGES.values())]
 
