@@ -189,7 +189,7 @@ def test_evaluate_against_truth(spark, pipeline):
     assert sum(truth.values()) == 201
     report = {r["table"]: (r["kept"], r["math_kept"]) for r in evaluate.run(spark, cfg, truth)}
     assert report == {"documents": (458, 201), "language": (389, 190), "math_recall": (189, 188),
-                      "quality": (187, 186), "math_precision": (182, 181)}
+                      "quality": (187, 186), "math_precision": (182, 181), "corpus": (173, 173)}
 
 
 def test_sample_for_labelling(spark, pipeline, tmp_path):
