@@ -18,7 +18,9 @@ STAGES = {
     "extract": "WARC files -> documents (text with LaTeX and image placeholders, provenance)",
     "language": "documents -> language: language id on the prose (math masked), en/zh kept",
     "math_recall": "language -> math_recall: high-recall fastText math classifier (OpenWebMath thresholds)",
-    "quality": "-> quality: math-aware rule filters (Gopher/ROOTS signals, NSFW words, domain blocklist)",
+    "dedup": "math_recall -> deduped: exact (normalised URL, content hash) and MinHash-LSH near duplicates, "
+             "against minhash_index and within the input",
+    "quality": "deduped -> quality: math-aware rule filters (Gopher/ROOTS signals, NSFW words, domain blocklist)",
     "math_precision": "quality -> math_precision: the stricter fastText math classifier, high thresholds",
     "decontaminate": "-> corpus: drop (or cut) benchmark test items: 13-gram index of GSM8K, MATH, MATH-500, "
                      "MMLU-STEM",
@@ -157,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{result['math_domains']} math domains, {result['candidates']} candidate pages -> {result['out']}")
             return 0
         if args.command == "evaluate":
-            print(evaluate.format_report(evaluate.run(spark, cfg, truth), sum(truth.values())))
+            print(evaluate.format_report(evaluate.run(spark, cfg, truth), truth))
             return 0
         if args.command == "export":
             from jobs import export

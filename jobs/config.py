@@ -164,8 +164,22 @@ def _validate(cfg: dict) -> None:
             path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"config key '{key}': cannot read {path}: {exc}") from None
+    _validate_dedup(cfg, fail)
     _validate_decontaminate(cfg, fail)
     _validate_export(cfg, fail)
+
+
+def _validate_dedup(cfg: dict, fail) -> None:
+    for key in ("dedup.ngram", "dedup.bands", "dedup.rows", "dedup.max_chars", "dedup.max_iterations"):
+        if get(cfg, key) <= 0:
+            fail(key, "> 0")
+    if not 0 <= get(cfg, "dedup.seed") < 2 ** 63:
+        fail("dedup.seed", "between 0 and 2^63 - 1")
+    for key in ("dedup.threshold", "dedup.min_estimated_jaccard"):
+        if not 0.0 < get(cfg, key) <= 1.0:
+            fail(key, "above 0 and at most 1")
+    if any(not p for p in get(cfg, "dedup.tracking_params")):
+        fail("dedup.tracking_params", "a list of query parameter names")
 
 
 def _validate_decontaminate(cfg: dict, fail) -> None:

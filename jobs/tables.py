@@ -88,6 +88,13 @@ MATH_RECALL_SIGNALS = T.StructType([
     T.StructField("math_model_recall", T.StringType()),
 ])
 
+# Dedup: the doc_id of the page kept for the cluster (the row's own: removed pages are in `rejected`, their
+# value naming it) and how many pages of the input the cluster had, the kept page included.
+DEDUP_SIGNALS = T.StructType([
+    T.StructField("cluster_id", T.StringType()),
+    T.StructField("cluster_size", T.LongType()),
+])
+
 MATH_PRECISION_SIGNALS = T.StructType([
     T.StructField("math_score_precision", T.DoubleType()),
     T.StructField("math_model_precision", T.StringType()),
@@ -125,6 +132,7 @@ DECONTAMINATE_SIGNALS = T.StructType([
 STAGES = {
     "language": ("language", LANGUAGE_SIGNALS),
     "math_recall": ("math_recall", MATH_RECALL_SIGNALS),
+    "dedup": ("deduped", DEDUP_SIGNALS),
     "quality": ("quality", QUALITY_SIGNALS),
     "math_precision": ("math_precision", MATH_PRECISION_SIGNALS),
     "decontaminate": ("corpus", DECONTAMINATE_SIGNALS),
@@ -153,12 +161,28 @@ def stage_schema(table: str) -> T.StructType:
     return T.StructType(fields + [T.StructField("run_id", T.StringType())])
 
 
+# The kept pages' dedup keys, the index a later run's input is deduplicated against: a page in it is never
+# removed for a new copy, and a new copy of it never gets in. `signature` holds the MinHash values (uint32 as
+# int32), `bands` the LSH band hashes.
+MINHASH_INDEX = T.StructType([
+    T.StructField("doc_id", T.StringType()),
+    T.StructField("crawl", T.StringType()),
+    T.StructField("warc_path", T.StringType()),
+    T.StructField("fetch_time", T.TimestampType()),
+    T.StructField("url_key", T.StringType()),
+    T.StructField("content_key", T.StringType()),
+    T.StructField("signature", T.ArrayType(T.IntegerType())),
+    T.StructField("bands", T.ArrayType(T.LongType())),
+    T.StructField("run_id", T.StringType()),
+])
+
 # table name -> (schema, partition columns)
 TABLES = {
     "documents": (DOCUMENTS, ["crawl"]),
     **{table: (stage_schema(table), ["crawl"]) for table, _ in STAGES.values()},
     "rejected": (REJECTED, ["crawl"]),
     "ingest_log": (INGEST_LOG, ["crawl"]),
+    "minhash_index": (MINHASH_INDEX, ["crawl"]),
     "stage_stats": (STAGE_STATS, []),
 }
 

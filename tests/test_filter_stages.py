@@ -1,5 +1,5 @@
-"""The filtering stages (language, math_recall, quality, math_precision) on real Spark and Delta, over the shipped
-sample crawl."""
+"""The stages after extract (language, math_recall, dedup, quality, math_precision, decontaminate) in pipeline
+order on real Spark and Delta, over the shipped sample crawl."""
 from __future__ import annotations
 
 from collections import Counter
@@ -72,16 +72,16 @@ def test_quality_rules_keep_math_on_every_page_language_keeps(sample_docs, truth
 
 
 def test_quality_stage_in_the_pipeline(spark, pipeline, truth):
-    """In pipeline order (after math_recall) >= 98% of the math pages that reach quality pass it."""
+    """In pipeline order (after math_recall and dedup) >= 98% of the math pages that reach quality pass it."""
     warehouse, _, summaries = pipeline
     label = {t["record_id"]: t["label"] for t in truth}
-    reached = Counter(label[r["warc_record_id"]] for r in rows(spark, warehouse, "math_recall"))
+    reached = Counter(label[r["warc_record_id"]] for r in rows(spark, warehouse, "deduped"))
     passed = Counter(label[r["warc_record_id"]] for r in rows(spark, warehouse, "quality"))
-    assert reached == {"math": 188, "non_math": 1}
-    assert passed == {"math": 186, "non_math": 1}
-    assert passed["math"] / reached["math"] >= 0.98                                   # 98.9%
+    assert reached == {"math": 165, "non_math": 1}
+    assert passed == {"math": 163, "non_math": 1}
+    assert passed["math"] / reached["math"] >= 0.98                                   # 98.8%
     rejected = [r for r in rows(spark, warehouse, "rejected") if r["stage"] == "quality"]
-    assert summaries["quality"] == {"input": 189, "kept": 187, "rejected": 2}
+    assert summaries["quality"] == {"input": 166, "kept": 164, "rejected": 2}
     assert Counter(r["reason"] for r in rejected) == {"mean_word_length_low": 1, "symbol_ratio_high": 1}
     for r in rejected:
         assert r["doc_id"] and r["url"] and r["warc_path"] and r["warc_record_id"] and r["value"]
@@ -112,7 +112,7 @@ def test_math_precision_stage(spark, pipeline, truth, models_dir):
     warehouse, _, summaries = pipeline
     label = {t["record_id"]: t["label"] for t in truth}
     kept = rows(spark, warehouse, "math_precision")
-    assert summaries["math_precision"] == {"input": 187, "kept": 182, "rejected": 5}
+    assert summaries["math_precision"] == {"input": 164, "kept": 160, "rejected": 4}
     assert {r["math_model_precision"] for r in kept} == {
         mathclass.model_version(models_dir / "math_precision.bin")}
     assert mathclass.model_version(models_dir / "math_precision.bin") != mathclass.model_version(
@@ -120,35 +120,38 @@ def test_math_precision_stage(spark, pipeline, truth, models_dir):
     for r in kept:   # 0.15 with math markup, 0.95 without; both scores kept on the row
         markup = sum(v for k, v in r["math_markup"].asDict().items() if k != "mathjax_loaded")
         assert r["math_score_precision"] >= (0.15 if markup else 0.95) and r["math_score_recall"] >= 0.15
-    assert Counter(label[r["warc_record_id"]] for r in kept) == {"math": 181, "non_math": 1}
+    assert Counter(label[r["warc_record_id"]] for r in kept) == {"math": 159, "non_math": 1}
     rejected = [r for r in rows(spark, warehouse, "rejected") if r["stage"] == "math_precision"]
-    assert Counter((label[r["warc_record_id"]], r["reason"]) for r in rejected) == {("math", "math_score_low"): 5}
+    assert Counter((label[r["warc_record_id"]], r["reason"]) for r in rejected) == {("math", "math_score_low"): 4}
 
 
 def test_stage_stats_funnel(spark, pipeline):
     warehouse, _, _ = pipeline
     _, funnel = stats.funnel(spark, str(warehouse), "run-f")
-    got = {(s, c): v for s, c, v in funnel if s in FILTERS}
+    got = {(s, c): v for s, c, v in funnel if s in FILTERS + ("dedup",)}
     assert got == {
         ("language", "input"): 458, ("language", "kept"): 389,
         ("language", "rejected.language_not_kept"): 62, ("language", "rejected.language_score_low"): 7,
         ("math_recall", "input"): 389, ("math_recall", "kept"): 189, ("math_recall", "rejected.math_score_low"): 200,
-        ("quality", "input"): 189, ("quality", "kept"): 187,
+        ("dedup", "input"): 189, ("dedup", "kept"): 166, ("dedup", "clusters_with_copies"): 22,
+        ("dedup", "rejected.exact_duplicate"): 10, ("dedup", "rejected.near_duplicate"): 13,
+        ("quality", "input"): 166, ("quality", "kept"): 164,
         ("quality", "rejected.mean_word_length_low"): 1, ("quality", "rejected.symbol_ratio_high"): 1,
-        ("math_precision", "input"): 187, ("math_precision", "kept"): 182,
-        ("math_precision", "rejected.math_score_low"): 5,
+        ("math_precision", "input"): 164, ("math_precision", "kept"): 160,
+        ("math_precision", "rejected.math_score_low"): 4,
     }
 
 
 def test_rerun_does_not_duplicate(spark, pipeline):
     warehouse, cfg, _ = pipeline
-    tables_ = (*FILTERS, "rejected", "stage_stats")
+    tables_ = (*FILTERS, "deduped", "minhash_index", "corpus", "rejected", "stage_stats")
     before = {t: len(rows(spark, warehouse, t)) for t in tables_}
     for name in tables.STAGES:
         cli.run_stage(spark, cfg, name, None)
     after = {t: len(rows(spark, warehouse, t)) for t in tables_}
     assert before == after
-    assert [before[t] for t in FILTERS] == [389, 189, 187, 182]
+    assert [before[t] for t in FILTERS] == [389, 189, 164, 160]
+    assert (before["deduped"], before["minhash_index"], before["corpus"]) == (166, 166, 152)
 
 
 def test_stage_limited_to_some_warc_files(spark, tmp_path):
@@ -178,7 +181,7 @@ def test_cli_runs_stages_in_order(tmp_path, models_dir):
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert out.index("[extract]") < out.index("[language]") < out.index("[math_recall]") < out.index(
-        "[quality]") < out.index("[math_precision]")
+        "[dedup]") < out.index("[quality]") < out.index("[math_precision]") < out.index("[decontaminate]")
     assert "funnel of run cli" in out
 
 
@@ -186,10 +189,14 @@ def test_evaluate_against_truth(spark, pipeline):
     from jobs import evaluate
     warehouse, cfg, _ = pipeline
     truth = evaluate.load_truth(str(SAMPLE / "truth.jsonl"))
-    assert sum(truth.values()) == 201
-    report = {r["table"]: (r["kept"], r["math_kept"]) for r in evaluate.run(spark, cfg, truth)}
-    assert report == {"documents": (458, 201), "language": (389, 190), "math_recall": (189, 188),
-                      "quality": (187, 186), "math_precision": (182, 181), "corpus": (173, 173)}
+    assert (truth.positives, truth.distinct_positives) == (201, 176)
+    report = {r["table"]: (r["kept"], r["math_kept"], round(r["recall_distinct"], 4))
+              for r in evaluate.run(spark, cfg, truth)}
+    # dedup removes 23 copies and no distinct math page; decontamination drops the 8 pages with a leak
+    assert report == {"documents": (458, 201, 1.0), "language": (389, 190, 0.9489),
+                      "math_recall": (189, 188, 0.9375), "deduped": (166, 165, 0.9375),
+                      "quality": (164, 163, 0.9261), "math_precision": (160, 159, 0.9034),
+                      "corpus": (152, 152, 0.8636)}
 
 
 def test_sample_for_labelling(spark, pipeline, tmp_path):

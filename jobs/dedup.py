@@ -1,0 +1,199 @@
+"""`webmath dedup`: math_recall -> deduped: exact duplicates, then MinHash-LSH near duplicates, decided against
+the pages already published (`minhash_index`) and within the new input.
+
+1. Keys (a pandas UDF, `udfs.dedup.key_frame`): normalised URL, content hash, MinHash signature, band hashes.
+2. Exact: per content hash, then per normalised URL, the best page of the group stays. "Best" is one total
+   order, the same everywhere: a published page first, then the latest fetch, then the smallest doc_id.
+   Groups are reduced with `min` over that order, an aggregate Spark combines before the shuffle, so a
+   group of a million copies never sits in one task.
+3. Near: pages that share a band hash are linked to the band bucket's smallest doc_id (a star, not every
+   pair: a boilerplate bucket of n pages gives n - 1 links, and its count and minimum are again combinable
+   aggregates). Links whose signatures agree on too few permutations are dropped. Connected components
+   come from large-star/small-star rounds in Spark itself; the best page of a component stays, and every
+   other new page of it is removed only if the exact Jaccard of its shingles with the kept page reaches the
+   threshold.
+Removed pages go to `rejected` (`exact_duplicate`, `near_duplicate`; the value names the kept doc_id and how),
+kept pages to `deduped` with `cluster_id` and `cluster_size`, and their keys to `minhash_index`. The stage owns
+the slice of its input's WARC files in all three tables, so a rerun replaces its own decisions and is never
+judged against itself.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from jobs import stats, tables
+from jobs.config import ConfigError
+from udfs import dedup
+
+STAGE = "dedup"
+KEYS = T.StructType([f for f in tables.MINHASH_INDEX.fields if f.name in dedup.KEY_COLUMNS])
+NODE = ["doc_id", "fetch_time", "url_key", "content_key", "signature", "bands"]
+
+
+def options(cfg: dict) -> dedup.MinHashOptions:
+    c = cfg["dedup"]
+    return dedup.MinHashOptions(ngram=c["ngram"], bands=c["bands"], rows=c["rows"], seed=c["seed"],
+                                max_chars=c["max_chars"])
+
+
+def keyed(source: DataFrame, cfg: dict) -> DataFrame:
+    """`source` with url_key, content_key, signature and bands."""
+    opts = options(cfg)
+    tracking = frozenset(p.lower() for p in cfg["dedup"]["tracking_params"])
+
+    def keys(frame: pd.DataFrame) -> pd.DataFrame:
+        return dedup.key_frame(frame, opts, tracking)
+
+    udf = F.pandas_udf(keys, KEYS)
+    return source.withColumn("_k", udf(F.struct("url", "text"))).select(*source.columns, "_k.*")
+
+
+def _rank(published) -> F.Column:
+    """The order in which pages of a duplicate group are preferred, smallest first."""
+    return F.struct(F.when(published, 0).otherwise(1).alias("p"),
+                    (-F.coalesce(F.unix_micros("fetch_time"), F.lit(0))).alias("t"), F.col("doc_id").alias("d"))
+
+
+def _large_star(e: DataFrame) -> DataFrame:
+    both = e.unionByName(e.select(F.col("v").alias("u"), F.col("u").alias("v")))
+    low = both.groupBy("u").agg(F.least(F.min("v"), F.col("u")).alias("m"))
+    return both.join(low, "u").where("v > u").select(F.col("v").alias("u"), F.col("m").alias("v")).distinct()
+
+
+def _small_star(e: DataFrame) -> DataFrame:
+    low = e.groupBy("u").agg(F.min("v").alias("m"))
+    linked = e.join(low, "u").where("v != m").select(F.col("v").alias("u"), F.col("m").alias("v"))
+    return linked.unionByName(low.select("u", F.col("m").alias("v"))).distinct()
+
+
+def connected_components(edges: DataFrame, max_iterations: int) -> DataFrame:
+    """Undirected edges (a, b) -> (node, component) for every node on an edge, the component named by its
+    smallest node: large-star and small-star rounds (Kiveris et al., 2014) until the edges stop changing,
+    when every node points at its component's smallest node. Edges are kept as (u, v) with u > v."""
+    e = (edges.select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v")).where("u != v")
+         .distinct().localCheckpoint())
+    for _ in range(max_iterations):
+        nxt = _small_star(_large_star(e)).localCheckpoint()
+        if nxt.count() == e.count() and nxt.exceptAll(e).isEmpty():
+            break
+        e = nxt
+    else:
+        raise RuntimeError(f"connected components did not converge in {max_iterations} rounds "
+                           f"(dedup.max_iterations)")
+    return e.select(F.col("u").alias("node"), F.col("v").alias("component")).unionByName(
+        e.select(F.col("v").alias("node"), F.col("v").alias("component"))).distinct()
+
+
+def deduplicate(spark: SparkSession, new: DataFrame, published: DataFrame, texts: DataFrame, cfg: dict) -> DataFrame:
+    """Decisions for the keyed `new` pages against the keyed `published` ones: doc_id, keep, reason, value,
+    cluster_id, cluster_size. `texts` (doc_id, text) holds the text of every page of either, for the exact
+    Jaccard that confirms a near-duplicate removal."""
+    c = cfg["dedup"]
+    opts = options(cfg)
+    nodes = (new.select(*NODE, F.lit(False).alias("published"))
+             .unionByName(published.select(*NODE, F.lit(True).alias("published")))
+             .withColumn("rank", _rank(F.col("published"))))
+    removed = []
+    for key, how in (("content_key", "content"), ("url_key", "url")):
+        best = nodes.where(F.col(key).isNotNull()).groupBy(key).agg(F.min("rank").alias("best"))
+        joined = nodes.join(best, key, "left")
+        dup = F.col("best").isNotNull() & (F.col("best.d") != F.col("doc_id"))
+        removed.append(joined.where(dup & ~F.col("published")).select(
+            "doc_id", F.col("best.d").alias("target"), F.lit("exact_duplicate").alias("reason"),
+            F.lit(how).alias("how")))
+        nodes = joined.where(~dup).drop("best").localCheckpoint()
+
+    # near duplicates among the exact survivors
+    perms = opts.permutations
+    signed = nodes.where(F.col("signature").isNotNull())
+    buckets = signed.select("doc_id", "published", F.posexplode("bands").alias("band", "h"))
+    centres = (buckets.groupBy("band", "h")
+               .agg(F.min("doc_id").alias("centre"), F.count(F.lit(1)).alias("n"),
+                    F.min(F.col("published").cast("int")).alias("all_published"))
+               .where("n > 1 AND all_published = 0"))
+    links = (buckets.join(centres, ["band", "h"]).where("doc_id != centre")
+             .select(F.col("centre").alias("a"), F.col("doc_id").alias("b")).distinct())
+    sig = signed.select("doc_id", "signature")
+    agree = F.expr("aggregate(zip_with(sa, sb, (x, y) -> IF(x = y, 1, 0)), 0, (acc, v) -> acc + v)") / perms
+    links = (links.join(sig.select(F.col("doc_id").alias("a"), F.col("signature").alias("sa")), "a")
+             .join(sig.select(F.col("doc_id").alias("b"), F.col("signature").alias("sb")), "b")
+             .where(agree >= c["min_estimated_jaccard"]).select("a", "b"))
+    components = connected_components(links, c["max_iterations"])
+    members = components.join(nodes.select(F.col("doc_id").alias("node"), "rank", "published"), "node")
+    best = members.groupBy("component").agg(F.min("rank").alias("best"))
+    candidates = (members.join(best, "component").where(~F.col("published") & (F.col("best.d") != F.col("node")))
+                  .select(F.col("node").alias("doc_id"), F.col("best.d").alias("target")))
+
+    def similarity(frame: pd.DataFrame) -> pd.Series:
+        return dedup.jaccard_frame(frame, opts)
+
+    jaccard = F.pandas_udf(similarity, T.DoubleType())
+    confirmed = (candidates.join(texts, "doc_id")
+                 .join(texts.select(F.col("doc_id").alias("target"), F.col("text").alias("other_text")), "target")
+                 .withColumn("j", jaccard(F.struct("text", "other_text")))
+                 .where(F.col("j") >= c["threshold"])
+                 .select("doc_id", "target", F.lit("near_duplicate").alias("reason"),
+                         F.format_string("jaccard=%.3f", "j").alias("how")))
+    removed.append(confirmed)
+    removed = removed[0].unionByName(removed[1]).unionByName(removed[2]).localCheckpoint()
+
+    # a page removed for one that a later step removed points at the page finally kept
+    resolved = removed.withColumn("final", F.col("target"))
+    for _ in range(2):
+        hop = removed.select(F.col("doc_id").alias("final"), F.col("target").alias("next"))
+        resolved = resolved.join(hop, "final", "left").select(
+            "doc_id", "target", "reason", "how", F.coalesce("next", "final").alias("final"))
+    resolved = resolved.localCheckpoint()
+    value = F.concat_ws(" ", "final", "how",
+                        F.when(F.col("final") != F.col("target"), F.concat(F.lit("via "), F.col("target"))))
+    dropped = resolved.select("doc_id", F.lit(False).alias("keep"), "reason", value.alias("value"),
+                              F.lit(None).cast("string").alias("cluster_id"),
+                              F.lit(None).cast("long").alias("cluster_size"))
+    sizes = resolved.groupBy(F.col("final").alias("doc_id")).agg(F.count(F.lit(1)).alias("copies"))
+    kept = (new.select("doc_id").join(resolved.select("doc_id"), "doc_id", "left_anti")
+            .join(sizes, "doc_id", "left")
+            .select("doc_id", F.lit(True).alias("keep"), F.lit(None).cast("string").alias("reason"),
+                    F.lit(None).cast("string").alias("value"), F.col("doc_id").alias("cluster_id"),
+                    (F.coalesce("copies", F.lit(0)) + 1).cast("long").alias("cluster_size")))
+    return kept.unionByName(dropped)
+
+
+def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
+    warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
+    source_table = tables.source_of(STAGE)
+    if not tables.exists(spark, warehouse, source_table):
+        raise ConfigError(f"table not found: {tables.path(warehouse, source_table)} (run the stages before "
+                          f"{STAGE} first)")
+    owned = tables.in_list("warc_path", paths) if paths is not None else "true"
+    everything = tables.read(spark, warehouse, source_table)
+    source = everything.where(owned)
+    new = keyed(source, cfg).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        if tables.exists(spark, warehouse, "minhash_index"):
+            published = tables.read(spark, warehouse, "minhash_index").where(f"NOT ({owned})")
+        else:
+            published = spark.createDataFrame([], tables.MINHASH_INDEX)
+        decisions = deduplicate(spark, new, published, everything.select("doc_id", "text"), cfg).localCheckpoint()
+        rows = source.join(decisions, "doc_id").withColumn("run_id", F.lit(run_id))
+        tables.replace_slice(rows.where("keep"), warehouse, "deduped", owned)
+        tables.replace_slice(rows.where("NOT keep").withColumn("stage", F.lit(STAGE)), warehouse, "rejected",
+                             f"stage = '{STAGE}' AND ({owned})")
+        index = new.join(decisions.where("keep").select("doc_id"), "doc_id").withColumn("run_id", F.lit(run_id))
+        tables.replace_slice(index, warehouse, "minhash_index", owned)
+    finally:
+        new.unpersist()
+    kept = tables.read(spark, warehouse, "deduped").where(owned)
+    dropped = tables.read(spark, warehouse, "rejected").where(f"stage = '{STAGE}' AND ({owned})")
+    counted = stats.record(spark, warehouse, run_id, STAGE, [
+        stats.counts(source, "input"),
+        stats.counts(kept, "kept"),
+        stats.counts(kept.where("cluster_size > 1"), "clusters_with_copies"),
+        stats.by(dropped, "reason", "rejected"),
+    ])
+    total = lambda prefix: sum(v for _, counter, v in counted if counter.startswith(prefix))
+    return {"input": total("input"), "kept": total("kept"), "rejected": total("rejected."),
+            "clusters_with_copies": total("clusters_with_copies")}
