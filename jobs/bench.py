@@ -10,8 +10,8 @@ on the same files, one after the other:
   spark-stage    `webmath extract` on embedded Spark with all cores, Delta writes and stage_stats included.
 Per core = documents / seconds / cores used (1 for the loops). Prints a table and writes JSON.
 
-`--stage math_recall` and `--stage decontaminate` measure those stages against the same function in a plain
-loop. Decontamination runs over every extracted document (all four test sets indexed), and when the crawl
+`--stage math_recall`, `--stage dedup` and `--stage decontaminate` measure those stages against the same
+function in a plain loop; dedup also at 1x and 2x input, with peak memory. Decontamination runs over every extracted document (all four test sets indexed), and when the crawl
 folder has a truth.jsonl that labels leaks, also reports how many leak records were caught.
 """
 from __future__ import annotations
@@ -176,29 +176,32 @@ def _leak_report(spark, cfg: dict, truth_path: Path) -> str:
             f"the item in their extracted text; {len(flagged - set(leaked))} documents without a leak flagged")
 
 
-def _tree_cpu_seconds() -> float | None:
-    """CPU seconds used so far by this process and its descendants (the JVM, Spark's Python workers), the
-    reaped ones included; None where /proc is not there."""
-    proc = Path("/proc")
-    if not (proc / "self" / "stat").exists():
-        return None
-    ticks = os.sysconf("SC_CLK_TCK")
-    parent, cpu = {}, {}
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parent[int(entry.name)] = int(fields[1])
-        cpu[int(entry.name)] = sum(int(f) for f in fields[11:15]) / ticks   # utime stime cutime cstime
+def _process_tree() -> dict[int, list[str]]:
+    """pid -> the fields of /proc/pid/stat after the command name, for this process and its descendants (the
+    JVM, Spark's Python workers); empty where /proc is not there."""
+    stats = {}
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
     tree, grown = {os.getpid()}, True
     while grown:
-        more = {pid for pid, ppid in parent.items() if ppid in tree} - tree
+        more = {pid for pid, fields in stats.items() if int(fields[1]) in tree} - tree
         tree |= more
         grown = bool(more)
-    return sum(cpu[pid] for pid in tree if pid in cpu)
+    return {pid: stats[pid] for pid in tree if pid in stats}
+
+
+def _tree_cpu_seconds() -> float | None:
+    """CPU seconds used so far by this process and its descendants, the reaped ones included; None where
+    /proc is not there."""
+    if not Path("/proc/self/stat").exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum(sum(int(f) for f in fields[11:15]) / ticks   # utime stime cutime cstime
+               for fields in _process_tree().values())
 
 
 def decontaminate_runs(paths: list[str], cfg: dict, loop_docs: int, truth_path: Path | None) -> tuple[dict, str]:
@@ -248,6 +251,80 @@ def decontaminate_runs(paths: list[str], cfg: dict, loop_docs: int, truth_path: 
         spark.stop()
 
 
+class PeakMemory:
+    """Samples the resident memory of this process and its descendants (the JVM, Spark's Python workers) every
+    0.2 s while in use: the largest single process and the largest sum."""
+
+    def __init__(self) -> None:
+        import threading
+        self.largest = self.total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self._stop.wait(0.2):
+            sizes = [int(fields[21]) * page for fields in _process_tree().values()]   # rss, in pages
+            self.largest, self.total = max(self.largest, max(sizes, default=0)), max(self.total, sum(sizes))
+
+    def __enter__(self) -> "PeakMemory":
+        if Path("/proc/self/statm").exists():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
+def dedup_runs(paths: list[str], cfg: dict, loop_docs: int) -> tuple[dict, str]:
+    """Dedup over every extracted document (as the table it reads), on half the WARC files (1x) and on all of
+    them (2x), each from empty dedup tables; next to the same key function (shingles, MinHash, bands) in a plain
+    loop. Peak memory is sampled over the 2x run."""
+    import pandas as pd
+
+    from jobs import dedup, session, tables
+    from jobs.cli import run_stage
+    from udfs import dedup as dedup_udf
+
+    spark = session.build(cfg, "bench")
+    cores = spark.sparkContext.defaultParallelism
+    warehouse = cfg["run"]["warehouse"]
+    try:
+        run_stage(spark, cfg, "extract", paths)
+        _documents_as_source(spark, cfg, "dedup")
+        frame = pd.DataFrame([r.asDict() for r in tables.read(spark, warehouse, "documents")
+                              .select("url", "text").limit(loop_docs).collect()])
+        opts = dedup.options(cfg)
+        tracking = frozenset(cfg["dedup"]["tracking_params"])
+        start = time.process_time()
+        for i in range(0, len(frame), 256):
+            dedup_udf.key_frame(frame.iloc[i:i + 256], opts, tracking)
+        results = {"key-loop": {"docs": len(frame), "seconds": time.process_time() - start, "cores": 1}}
+        notes = []
+        for label, part in (("1x", paths[:max(1, len(paths) // 2)]), ("2x", paths)):
+            for table in ("deduped", "minhash_index", "rejected"):
+                shutil.rmtree(tables.path(warehouse, table), ignore_errors=True)
+            cpu, start = _tree_cpu_seconds(), time.time()
+            with PeakMemory() as memory:
+                summary = dedup.run(spark, cfg, part)
+            results[f"spark-stage-{label}"] = {"docs": summary["input"], "seconds": time.time() - start, "cores": cores}
+            if cpu is not None:
+                results[f"stage-cpu-{label}"] = {"docs": summary["input"], "seconds": _tree_cpu_seconds() - cpu,
+                                                 "cores": 1}
+            notes.append(f"{label}: {len(part)} files, {summary['input']:,} documents, {summary['rejected']:,} "
+                         f"removed; peak memory: largest process {memory.largest / 2**20:,.0f} MiB, all "
+                         f"processes {memory.total / 2**20:,.0f} MiB")
+        one, two = results["spark-stage-1x"], results["spark-stage-2x"]
+        notes.append(f"2x input ({two['docs'] / one['docs']:.2f}x documents) took {two['seconds'] / one['seconds']:.2f}x "
+                     f"the time of 1x (target <= 2.2x)")
+        notes.append("stage-cpu: the same runs per CPU second of the driver, the JVM and the Python workers")
+        return results, "\n".join(notes)
+    finally:
+        spark.stop()
+
+
 def report(title: str, results: dict, baseline: str, target: str, out: Path) -> None:
     for r in results.values():
         r["docs_per_s_per_core"] = r["docs"] / r["seconds"] / r["cores"]
@@ -264,7 +341,7 @@ def report(title: str, results: dict, baseline: str, target: str, out: Path) -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="webmath bench")
-    parser.add_argument("--stage", choices=("extract", "math_recall", "decontaminate"), default="extract")
+    parser.add_argument("--stage", choices=("extract", "math_recall", "dedup", "decontaminate"), default="extract")
     parser.add_argument("--records", type=int, default=4000)
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--crawl", help="a folder with a warc.paths (default: make one)")
@@ -288,6 +365,12 @@ def main(argv: list[str] | None = None) -> int:
         results, note = decontaminate_runs(paths, cfg, loop_docs=5000, truth_path=truth)
         report(f"decontaminate benchmark: {where}", results, "loop",
                "target: the Spark stage close to the plain loop per core", out / "bench-decontaminate.json")
+        print(note)
+        return 0
+    if args.stage == "dedup":
+        results, note = dedup_runs(paths, cfg, loop_docs=5000)
+        report(f"dedup benchmark: {where}", results, "key-loop",
+               "target: the whole stage >= 500 docs/s per core", out / "bench-dedup.json")
         print(note)
         return 0
     if args.stage == "math_recall":

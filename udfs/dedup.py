@@ -25,8 +25,9 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _SHINGLE_MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
                           0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x27D4EB2F165667C5, 0x85EBCA77C2B2AE63],
                          dtype=np.uint64)
-# Elements of the (hash functions x shingles) block computed at once: 4M uint64 = 32 MB.
-_BLOCK = 1 << 22
+# Elements of the (hash functions x shingles) block computed at once: 256K uint64 = 2 MB, small enough to stay in
+# the cache through its four passes (4x faster than a 32 MB block).
+_BLOCK = 1 << 18
 
 
 @dataclass(frozen=True)
