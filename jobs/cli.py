@@ -66,6 +66,17 @@ def _parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--input", help="warc.paths file, glob, folder or WARC file (input.path)")
     p.add_argument("--run-id", help="run id recorded on every row (run.run_id)")
+    p = sub.add_parser("refresh", help="carry the input's WARC files that are not through the pipeline yet through "
+                                       "every stage (new files, failed files, a run that was killed)")
+    common(p)
+    p.add_argument("--input", help="warc.paths file, glob, folder or WARC file (input.path)")
+    p.add_argument("--run-id", help="run id recorded on every row (run.run_id)")
+    p = sub.add_parser("sql", help="run Spark SQL with every table of the warehouse registered by its name")
+    common(p)
+    p.add_argument("query", help="e.g. \"SELECT reason, count(*) FROM rejected GROUP BY 1 ORDER BY 2 DESC\"")
+    p.add_argument("--limit", type=int, default=50, help="rows printed at most (default 50)")
+    p = sub.add_parser("maintain", help="Delta housekeeping of every table: compaction (OPTIMIZE), then VACUUM")
+    common(p)
     p = sub.add_parser("export", help="write the corpus table as training shards (Parquet, JSONL) with a manifest")
     common(p)
     p.add_argument("--out", required=True, help="export folder (local or fsspec URL): data/, jsonl/, manifest.json")
@@ -100,6 +111,32 @@ def run_stage(spark, cfg: dict, name: str, paths: list[str] | None) -> dict:
     return module.run(spark, cfg, paths)
 
 
+def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, resume: bool = False) -> None:
+    """Run `stages` in order on `paths` (None: every document of the tables), a line per stage with its counts
+    and time. With WARC paths every stage records the files it finished (jobs.progress); `resume` runs each
+    stage only on the files it has not finished yet (and on those an earlier stage ran on)."""
+    from jobs import progress
+    warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
+    plan = [(name, paths) for name in stages]
+    if resume:
+        plan = progress.plan(spark, warehouse, paths, stages)
+        if not plan[-1][1]:
+            print(f"refresh {run_id}: all {len(paths)} WARC file(s) are through the pipeline already", flush=True)
+            return
+    scope = f"{len(plan[-1][1])} WARC file(s)" if paths is not None else "all documents"
+    print(f"run {run_id}: {scope} -> {warehouse}", flush=True)
+    for name, todo in plan:
+        started = time.time()
+        if todo is not None and not todo:
+            print(f"[{name}] done before: all {len(paths)} file(s)", flush=True)
+            continue
+        summary = run_stage(spark, cfg, name, todo)
+        if todo is not None:
+            progress.record(spark, warehouse, run_id, name, todo, PIPELINE[PIPELINE.index(name) + 1:])
+        print(f"[{name}] {time.time() - started:.1f}s: " + ", ".join(f"{k} {v:,}" for k, v in summary.items()),
+              flush=True)
+
+
 def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("run-%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
 
@@ -113,12 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = _config(args)
         paths = None
-        if args.command in ("extract", "run") or (args.command in STAGES and cfg["input"]["path"]):
+        if args.command in ("extract", "run", "refresh") or (args.command in STAGES and cfg["input"]["path"]):
             from jobs import inputs
             paths = inputs.resolve(cfg["input"]["path"], cfg["input"]["prefix"])
         if not cfg["run"]["run_id"]:
             cfg["run"]["run_id"] = new_run_id()
-        stages = PIPELINE if args.command == "run" else [args.command]
+        stages = PIPELINE if args.command in ("run", "refresh") else [args.command]
         for stage in ("math_recall", "math_precision"):
             if stage in stages:
                 from jobs import classify
@@ -165,18 +202,23 @@ def main(argv: list[str] | None = None) -> int:
             from jobs import export
             print(export.format_manifest(export.run(spark, cfg, args.out), args.out))
             return 0
-        scope = f"{len(paths)} WARC file(s)" if paths else "all documents"
-        print(f"run {cfg['run']['run_id']}: {scope} -> {warehouse}", flush=True)
-        for name in stages:
-            started = time.time()
-            summary = run_stage(spark, cfg, name, paths)
-            print(f"[{name}] {time.time() - started:.1f}s: " + ", ".join(f"{k} {v:,}" for k, v in summary.items()),
-                  flush=True)
+        if args.command == "sql":
+            from jobs import sql
+            print(sql.run(spark, warehouse, args.query, args.limit))
+            return 0
+        if args.command == "maintain":
+            from jobs import maintain
+            print(maintain.format_report(maintain.run(spark, cfg)))
+            return 0
+        run_pipeline(spark, cfg, stages, paths, resume=args.command == "refresh")
         print(stats.format_funnel(*stats.funnel(spark, warehouse, cfg["run"]["run_id"])))
         return 0
     except config.ConfigError as exc:
         print(f"webmath: error: {exc}", file=sys.stderr)
         return 2
+    except tables.ConcurrentWriteError as exc:
+        print(f"webmath: error: {exc}", file=sys.stderr)
+        return 3
     finally:
         spark.stop()
 

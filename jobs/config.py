@@ -164,6 +164,8 @@ def _validate(cfg: dict) -> None:
             path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"config key '{key}': cannot read {path}: {exc}") from None
+    if get(cfg, "maintain.vacuum_retention_hours") < 168:
+        fail("maintain.vacuum_retention_hours", ">= 168 (Delta's safe retention: 7 days)")
     _validate_dedup(cfg, fail)
     _validate_decontaminate(cfg, fail)
     _validate_export(cfg, fail)

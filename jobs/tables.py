@@ -176,6 +176,14 @@ MINHASH_INDEX = T.StructType([
     T.StructField("run_id", T.StringType()),
 ])
 
+# Which stages have finished which WARC files (jobs.progress): what `refresh` carries on and resumes from.
+PROGRESS = T.StructType([
+    T.StructField("warc_path", T.StringType()),
+    T.StructField("stage", T.StringType()),
+    T.StructField("run_id", T.StringType()),
+    T.StructField("finished_at", T.TimestampType()),
+])
+
 # table name -> (schema, partition columns)
 TABLES = {
     "documents": (DOCUMENTS, ["crawl"]),
@@ -184,6 +192,7 @@ TABLES = {
     "ingest_log": (INGEST_LOG, ["crawl"]),
     "minhash_index": (MINHASH_INDEX, ["crawl"]),
     "stage_stats": (STAGE_STATS, []),
+    "progress": (PROGRESS, []),
 }
 
 
@@ -211,15 +220,45 @@ def in_list(column: str, values) -> str:
     return f"{column} IN ({', '.join(sql_literal(v) for v in values)})"
 
 
+class ConcurrentWriteError(RuntimeError):
+    """Another run kept committing to the slice this one was replacing; its message is one line."""
+
+
+# Attempts of a slice replace that lost a commit race to another run (Delta's optimistic concurrency). The
+# replace is idempotent, so trying again after the other commit is safe.
+WRITE_ATTEMPTS = 5
+
+
 def replace_slice(df: DataFrame, warehouse: str, table: str, predicate: str) -> None:
     """Write `df` as the rows of `table` that match `predicate`, replacing whatever matched it before.
 
     One Delta transaction: readers see the old slice or the new one, never both, and a rerun is idempotent.
-    Every row of `df` must itself match `predicate` (Delta checks it).
+    Every row of `df` must itself match `predicate` (Delta checks it). A commit that conflicts with another
+    run's is tried again, up to WRITE_ATTEMPTS times, then raises ConcurrentWriteError.
     """
+    import random
+    import time
+
+    import delta.exceptions.captured  # noqa: F401  (turns Delta's commit conflicts into Python exceptions)
+    from delta.exceptions import DeltaConcurrentModificationException, ConcurrentAppendException, \
+        ConcurrentDeleteDeleteException, ConcurrentDeleteReadException, ConcurrentTransactionException, \
+        ConcurrentWriteException, MetadataChangedException, ProtocolChangedException
+    conflicts = (DeltaConcurrentModificationException, ConcurrentAppendException, ConcurrentDeleteDeleteException,
+                 ConcurrentDeleteReadException, ConcurrentTransactionException, ConcurrentWriteException,
+                 MetadataChangedException, ProtocolChangedException)
     schema, partitions = TABLES[table]
     df = df.select([field.name for field in schema.fields])
-    writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
-    if partitions:
-        writer = writer.partitionBy(*partitions)
-    writer.save(path(warehouse, table))
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
+        if partitions:
+            writer = writer.partitionBy(*partitions)
+        try:
+            writer.save(path(warehouse, table))
+            return
+        except conflicts as exc:
+            if attempt == WRITE_ATTEMPTS:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ConcurrentWriteError(
+                    f"table {path(warehouse, table)}: another run committed to the same rows {attempt} times "
+                    f"while this one was writing ({type(exc).__name__}: {first[:200]}); run it again") from None
+            time.sleep(random.uniform(0.5, 2.0) * attempt)

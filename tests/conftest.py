@@ -60,3 +60,23 @@ def models_dir(tmp_path_factory) -> Path:
     for name in ("math_recall", "math_precision"):
         train_classifier.run(make_config(f'classifier.model_dir="{out}"'), name)
     return out
+
+
+@pytest.fixture(scope="session")
+def sample_recalled(spark, tmp_path_factory, models_dir) -> tuple[Path, dict]:
+    """The shipped sample crawl extracted and carried through language and math_recall (run id `run-f`), once
+    per session: (warehouse, each stage's summary). Read it, or `copy_warehouse` it before writing."""
+    from jobs import cli, extract, inputs
+
+    warehouse = tmp_path_factory.mktemp("recalled")
+    cfg = make_config(f'run.warehouse="{warehouse}"', 'run.run_id="run-f"', f'classifier.model_dir="{models_dir}"')
+    summaries = {"extract": extract.run(spark, cfg, inputs.resolve(str(SAMPLE / "warc.paths")))}
+    for stage in ("language", "math_recall"):
+        summaries[stage] = cli.run_stage(spark, cfg, stage, None)
+    return warehouse, summaries
+
+
+def copy_warehouse(source: Path, target: Path) -> Path:
+    import shutil
+    shutil.copytree(source, target)
+    return target
