@@ -111,10 +111,11 @@ def run_stage(spark, cfg: dict, name: str, paths: list[str] | None) -> dict:
     return module.run(spark, cfg, paths)
 
 
-def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, resume: bool = False) -> None:
+def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, resume: bool = False) -> bool:
     """Run `stages` in order on `paths` (None: every document of the tables), a line per stage with its counts
     and time. With WARC paths every stage records the files it finished (jobs.progress); `resume` runs each
-    stage only on the files it has not finished yet (and on those an earlier stage ran on)."""
+    stage only on the files it has not finished yet (and on those an earlier stage ran on). False when there
+    was nothing to do."""
     from jobs import progress
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
     plan = [(name, paths) for name in stages]
@@ -122,7 +123,7 @@ def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, r
         plan = progress.plan(spark, warehouse, paths, stages)
         if not plan[-1][1]:
             print(f"refresh {run_id}: all {len(paths)} WARC file(s) are through the pipeline already", flush=True)
-            return
+            return False
     scope = f"{len(plan[-1][1])} WARC file(s)" if paths is not None else "all documents"
     print(f"run {run_id}: {scope} -> {warehouse}", flush=True)
     for name, todo in plan:
@@ -135,6 +136,7 @@ def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, r
             progress.record(spark, warehouse, run_id, name, todo, PIPELINE[PIPELINE.index(name) + 1:])
         print(f"[{name}] {time.time() - started:.1f}s: " + ", ".join(f"{k} {v:,}" for k, v in summary.items()),
               flush=True)
+    return True
 
 
 def new_run_id() -> str:
@@ -210,8 +212,8 @@ def main(argv: list[str] | None = None) -> int:
             from jobs import maintain
             print(maintain.format_report(maintain.run(spark, cfg)))
             return 0
-        run_pipeline(spark, cfg, stages, paths, resume=args.command == "refresh")
-        print(stats.format_funnel(*stats.funnel(spark, warehouse, cfg["run"]["run_id"])))
+        if run_pipeline(spark, cfg, stages, paths, resume=args.command == "refresh"):
+            print(stats.format_funnel(*stats.funnel(spark, warehouse, cfg["run"]["run_id"])))
         return 0
     except config.ConfigError as exc:
         print(f"webmath: error: {exc}", file=sys.stderr)
