@@ -177,6 +177,8 @@ def _validate_dedup(cfg: dict, fail) -> None:
             fail(key, "> 0")
     if not 0 <= get(cfg, "dedup.seed") < 2 ** 63:
         fail("dedup.seed", "between 0 and 2^63 - 1")
+    if not 0.0 <= get(cfg, "dedup.exact_margin") <= 1.0:
+        fail("dedup.exact_margin", "between 0 and 1")
     for key in ("dedup.threshold", "dedup.min_estimated_jaccard"):
         if not 0.0 < get(cfg, key) <= 1.0:
             fail(key, "above 0 and at most 1")

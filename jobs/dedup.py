@@ -19,6 +19,8 @@ judged against itself.
 """
 from __future__ import annotations
 
+from functools import reduce
+
 import pandas as pd
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -56,6 +58,12 @@ def _rank(published) -> F.Column:
     """The order in which pages of a duplicate group are preferred, smallest first."""
     return F.struct(F.when(published, 0).otherwise(1).alias("p"),
                     (-F.coalesce(F.unix_micros("fetch_time"), F.lit(0))).alias("t"), F.col("doc_id").alias("d"))
+
+
+def _agreement(a: str, b: str, permutations: int) -> F.Column:
+    """The share of permutations on which two signatures agree: the MinHash estimate of their Jaccard."""
+    same = F.zip_with(a, b, lambda x, y: F.when(x == y, 1).otherwise(0))
+    return F.aggregate(same, F.lit(0), lambda acc, v: acc + v) / permutations
 
 
 def _large_star(e: DataFrame) -> DataFrame:
@@ -120,28 +128,39 @@ def deduplicate(spark: SparkSession, new: DataFrame, published: DataFrame, texts
     links = (buckets.join(centres, ["band", "h"]).where("doc_id != centre")
              .select(F.col("centre").alias("a"), F.col("doc_id").alias("b")).distinct())
     sig = signed.select("doc_id", "signature")
-    agree = F.expr("aggregate(zip_with(sa, sb, (x, y) -> IF(x = y, 1, 0)), 0, (acc, v) -> acc + v)") / perms
     links = (links.join(sig.select(F.col("doc_id").alias("a"), F.col("signature").alias("sa")), "a")
              .join(sig.select(F.col("doc_id").alias("b"), F.col("signature").alias("sb")), "b")
-             .where(agree >= c["min_estimated_jaccard"]).select("a", "b"))
+             .where(_agreement("sa", "sb", perms) >= c["min_estimated_jaccard"]).select("a", "b"))
     components = connected_components(links, c["max_iterations"])
     members = components.join(nodes.select(F.col("doc_id").alias("node"), "rank", "published"), "node")
     best = members.groupBy("component").agg(F.min("rank").alias("best"))
     candidates = (members.join(best, "component").where(~F.col("published") & (F.col("best.d") != F.col("node")))
                   .select(F.col("node").alias("doc_id"), F.col("best.d").alias("target")))
 
+    # Each removal is decided by the Jaccard of the page and the page kept for it: on the signatures'
+    # estimate where that is clearly above or below the threshold, by the exact Jaccard of the shingle sets
+    # (the texts joined back) only within `exact_margin` of it.
+    target_sig = nodes.select(F.col("doc_id").alias("target"), F.col("signature").alias("st"))
+    estimated = (candidates.join(sig, "doc_id").join(target_sig, "target")
+                 .select("doc_id", "target", _agreement("signature", "st", perms).alias("est")))
+    low, high = c["threshold"] - c["exact_margin"], c["threshold"] + c["exact_margin"]
+    on_estimate = estimated.where(F.col("est") >= high).select(
+        "doc_id", "target", F.lit("near_duplicate").alias("reason"),
+        F.format_string("jaccard~%.3f", "est").alias("how"))
+
     def similarity(frame: pd.DataFrame) -> pd.Series:
         return dedup.jaccard_frame(frame, opts)
 
     jaccard = F.pandas_udf(similarity, T.DoubleType())
-    confirmed = (candidates.join(texts, "doc_id")
+    close = estimated.where((F.col("est") >= low) & (F.col("est") < high)).select("doc_id", "target")
+    confirmed = (close.join(texts, "doc_id")
                  .join(texts.select(F.col("doc_id").alias("target"), F.col("text").alias("other_text")), "target")
                  .withColumn("j", jaccard(F.struct("text", "other_text")))
                  .where(F.col("j") >= c["threshold"])
                  .select("doc_id", "target", F.lit("near_duplicate").alias("reason"),
                          F.format_string("jaccard=%.3f", "j").alias("how")))
-    removed.append(confirmed)
-    removed = removed[0].unionByName(removed[1]).unionByName(removed[2]).localCheckpoint()
+    removed += [on_estimate, confirmed]
+    removed = reduce(DataFrame.unionByName, removed).localCheckpoint()
 
     # a page removed for one that a later step removed points at the page finally kept
     resolved = removed.withColumn("final", F.col("target"))

@@ -52,6 +52,8 @@ def test_overrides_are_typed():
     ("math_recall.threshold_with_markup=15",
      "webmath: error: config key 'math_recall.threshold_with_markup' must be between 0 and 1, got 15.0"),
     ('run.warehouse="C:\\data\\wh"', 'webmath: error: --set run.warehouse: "C:\\data\\wh" is not a valid TOML value'),
+    ("dedup.exact_margin=1.5", "webmath: error: config key 'dedup.exact_margin' must be between 0 and 1, got 1.5"),
+    ("dedup.bands=0", "webmath: error: config key 'dedup.bands' must be > 0, got 0"),
     ("extract.keep_status=[\"200\"]",
      "webmath: error: config key 'extract.keep_status' must be a list of integers, got ['200']"),
 ])

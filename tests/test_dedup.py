@@ -77,7 +77,7 @@ def test_every_removal_is_within_the_threshold_of_the_page_kept(documents, all_d
     cfg, docs = documents
     text = {r["doc_id"]: r["text"] for r in docs.select("doc_id", "text").collect()}
     opts = dedup.options(cfg)
-    lowest = 1.0
+    lowest, hows = 1.0, Counter()
     for doc, (keep, reason, value, _) in all_decisions.items():
         if keep:
             continue
@@ -86,20 +86,37 @@ def test_every_removal_is_within_the_threshold_of_the_page_kept(documents, all_d
         j = dedup_udf.jaccard(text[doc], text[kept], opts)
         if reason == "exact_duplicate":
             assert how == "content" and j == 1.0
-        else:
+            hows["content"] += 1
+            continue
+        if how.startswith("jaccard~"):     # taken on the signatures' estimate, at least 0.9
+            estimate = float(how[len("jaccard~"):])
+            assert estimate >= 0.9 and j >= 0.75 and abs(estimate - j) < 0.1
+            hows["estimate"] += 1
+        else:                              # the estimate within 0.15 of the threshold: the exact Jaccard decides
             assert how == f"jaccard={j:.3f}"
-            lowest = min(lowest, j)
+            hows["exact"] += 1
+        lowest = min(lowest, j)
     assert round(lowest, 3) == 0.798        # all 29 near removals: 0.798 to 0.968
+    assert hows == {"content": 26, "estimate": 13, "exact": 16}
 
 
-def test_same_decisions_with_2_or_8_shuffle_partitions(spark, documents, all_decisions):
+def test_same_decisions_with_2_or_8_shuffle_partitions_and_every_removal_checked_exactly(spark, documents,
+                                                                                         all_decisions):
+    """The kept set, each removal's reason and the page it names, and the cluster sizes are the same with 8
+    shuffle partitions (and the input in 5 partitions) as with 2, and with `dedup.exact_margin=1`, where no
+    removal is taken on the estimate. (A rerun of the stage: test_incremental_refresh_...)"""
     cfg, docs = documents
+    exact = make_config(f'run.warehouse="{cfg["run"]["warehouse"]}"', "dedup.exact_margin=1")
     spark.conf.set("spark.sql.shuffle.partitions", "8")
     try:
-        eight = decide(spark, cfg, docs.repartition(5))
+        eight = decide(spark, exact, docs.repartition(5))
     finally:
         spark.conf.set("spark.sql.shuffle.partitions", "2")
-    assert eight == all_decisions   # and a rerun of the stage: test_stage_writes_deduped_rejected_index_...
+
+    def decision(d):
+        return {doc: (keep, reason, value and value.split(" ")[0], size) for doc, (keep, reason, value, size) in d.items()}
+    assert decision(eight) == decision(all_decisions)
+    assert all(v[2].split(" ")[1].startswith("jaccard=") for v in eight.values() if v[1] == "near_duplicate")
 
 
 def test_connected_components_in_spark(spark):

@@ -124,15 +124,18 @@ def test_sql_sees_every_table_by_name(spark, clean):
 
 
 def test_maintain_compacts_and_keeps_every_row(spark, clean, tmp_path):
+    """On a copy of three of the clean run's tables (a partitioned one among them): each is compacted to
+    fewer files, vacuumed, and holds the same rows; a table that is not there is passed over."""
     import shutil
 
     from jobs import maintain
     warehouse = tmp_path / "wh"
-    shutil.copytree(clean[0], warehouse)
+    for name in ("documents", "rejected", "stage_stats"):
+        shutil.copytree(clean[0] / name, warehouse / name)
     cfg = make_config(f'run.warehouse="{warehouse}"')
     before = table_contents(spark, warehouse)
     report = {r["table"]: r for r in maintain.run(spark, cfg)}
-    assert set(report) >= {"documents", "rejected", "deduped", "minhash_index", "corpus", "stage_stats", "progress"}
+    assert set(report) == {"documents", "rejected", "stage_stats"}
     assert all(r["files_after"] <= r["files_before"] for r in report.values())
     assert report["stage_stats"]["files_after"] == 1 < report["stage_stats"]["files_before"]
     assert table_contents(spark, warehouse) == before

@@ -28,6 +28,8 @@ _SHINGLE_MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E37
 # Elements of the (hash functions x shingles) block computed at once: 256K uint64 = 2 MB, small enough to stay in
 # the cache through its four passes (4x faster than a 32 MB block).
 _BLOCK = 1 << 18
+# Shingles signed together: a block then holds 8 hash functions of them.
+_GROUP = 1 << 15
 
 
 @dataclass(frozen=True)
@@ -133,18 +135,28 @@ def hash_family(permutations: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def signatures(shingle_sets: list[np.ndarray], opts: MinHashOptions) -> np.ndarray:
     """MinHash signatures (documents x permutations, uint32) of a batch of shingle sets. A document without
-    shingles gets the all-ones row (it shares nothing with anything: callers leave it out of near dedup)."""
+    shingles gets the all-ones row (it shares nothing with anything: callers leave it out of near dedup).
+    Documents are signed in groups of about `_GROUP` shingles, so the work stays in the cache however large
+    the batch (Spark hands over 10,000 rows at a time)."""
     perms = opts.permutations
     out = np.full((len(shingle_sets), perms), np.uint32(0xFFFFFFFF), dtype=np.uint32)
-    present = [i for i, s in enumerate(shingle_sets) if len(s)]
-    if not present:
+    present = np.asarray([i for i, s in enumerate(shingle_sets) if len(s)], dtype=np.int64)
+    if not len(present):
         return out
-    x = np.concatenate([shingle_sets[i] for i in present])
-    starts = np.cumsum([0] + [len(shingle_sets[i]) for i in present[:-1]])
     a, b = hash_family(perms, opts.seed)
+    lengths = np.asarray([len(shingle_sets[i]) for i in present])
+    group = (np.cumsum(lengths) - lengths) // _GROUP
+    for rows in np.split(present, np.flatnonzero(np.diff(group)) + 1):
+        _sign([shingle_sets[i] for i in rows], a, b, out, rows)
+    return out
+
+
+def _sign(sets: list[np.ndarray], a: np.ndarray, b: np.ndarray, out: np.ndarray, rows: np.ndarray) -> None:
+    x = np.concatenate(sets)
+    starts = np.cumsum([0] + [len(s) for s in sets[:-1]])
+    perms = len(a)
     step = max(1, _BLOCK // len(x))
     buf = np.empty((min(step, perms), len(x)), dtype=np.uint64)
-    rows = np.asarray(present)
     with np.errstate(over="ignore"):
         for p in range(0, perms, step):
             q = min(p + step, perms)
@@ -153,7 +165,6 @@ def signatures(shingle_sets: list[np.ndarray], opts: MinHashOptions) -> np.ndarr
             np.add(block, b[p:q, None], out=block)
             np.right_shift(block, np.uint64(32), out=block)
             out[rows, p:q] = np.minimum.reduceat(block, starts, axis=1).T.astype(np.uint32)
-    return out
 
 
 def band_hashes(sigs: np.ndarray, opts: MinHashOptions) -> np.ndarray:
