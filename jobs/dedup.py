@@ -27,8 +27,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs import stats, tables
-from jobs.config import ConfigError
+from jobs import filtering, tables
 from udfs import dedup
 
 STAGE = "dedup"
@@ -185,12 +184,9 @@ def deduplicate(spark: SparkSession, new: DataFrame, published: DataFrame, texts
 
 def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
-    source_table = tables.source_of(STAGE)
-    if not tables.exists(spark, warehouse, source_table):
-        raise ConfigError(f"table not found: {tables.path(warehouse, source_table)} (run the stages before "
-                          f"{STAGE} first)")
+    filtering.require_source(spark, warehouse, STAGE)
     owned = tables.in_list("warc_path", paths) if paths is not None else "true"
-    everything = tables.read(spark, warehouse, source_table)
+    everything = tables.read(spark, warehouse, tables.source_of(STAGE))
     source = everything.where(owned)
     new = keyed(source, cfg).persist(StorageLevel.MEMORY_AND_DISK)
     try:
@@ -199,22 +195,9 @@ def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
         else:
             published = spark.createDataFrame([], tables.MINHASH_INDEX)
         decisions = deduplicate(spark, new, published, everything.select("doc_id", "text"), cfg).localCheckpoint()
-        rows = source.join(decisions, "doc_id").withColumn("run_id", F.lit(run_id))
-        tables.replace_slice(rows.where("keep"), warehouse, "deduped", owned)
-        tables.replace_slice(rows.where("NOT keep").withColumn("stage", F.lit(STAGE)), warehouse, "rejected",
-                             f"stage = '{STAGE}' AND ({owned})")
         index = new.join(decisions.where("keep").select("doc_id"), "doc_id").withColumn("run_id", F.lit(run_id))
         tables.replace_slice(index, warehouse, "minhash_index", owned)
+        rows = source.join(decisions, "doc_id").withColumn("run_id", F.lit(run_id))
+        return filtering.publish(spark, cfg, STAGE, rows, owned, (("clusters_with_copies", "cluster_size > 1"),))
     finally:
         new.unpersist()
-    kept = tables.read(spark, warehouse, "deduped").where(owned)
-    dropped = tables.read(spark, warehouse, "rejected").where(f"stage = '{STAGE}' AND ({owned})")
-    counted = stats.record(spark, warehouse, run_id, STAGE, [
-        stats.counts(source, "input"),
-        stats.counts(kept, "kept"),
-        stats.counts(kept.where("cluster_size > 1"), "clusters_with_copies"),
-        stats.by(dropped, "reason", "rejected"),
-    ])
-    total = lambda prefix: sum(v for _, counter, v in counted if counter.startswith(prefix))
-    return {"input": total("input"), "kept": total("kept"), "rejected": total("rejected."),
-            "clusters_with_copies": total("clusters_with_copies")}

@@ -50,9 +50,7 @@ class FilterStage:
 def scored(spark: SparkSession, cfg: dict, stage: FilterStage, owned: str = "true") -> DataFrame:
     """The stage's source rows matching `owned`, with its signals, rewritten columns, keep, reason and value."""
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
-    if not tables.exists(spark, warehouse, stage.source):
-        raise ConfigError(f"table not found: {tables.path(warehouse, stage.source)} (run the stages before "
-                          f"{stage.name} first)")
+    require_source(spark, warehouse, stage.name)
     signals = tables.signals_of(stage.name)
     source = tables.read(spark, warehouse, stage.source).where(owned)
     replaced = [source.schema[name] for name in stage.replaces]
@@ -69,24 +67,40 @@ def scored(spark: SparkSession, cfg: dict, stage: FilterStage, owned: str = "tru
             .withColumn("run_id", F.lit(run_id)))
 
 
-def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | None = None) -> dict:
+def require_source(spark: SparkSession, warehouse: str, stage: str) -> None:
+    source = tables.source_of(stage)
+    if not tables.exists(spark, warehouse, source):
+        raise ConfigError(f"table not found: {tables.path(warehouse, source)} (run the stages before {stage} "
+                          f"first)")
+
+
+def publish(spark: SparkSession, cfg: dict, stage: str, rows: DataFrame, owned: str,
+            kept_counters: tuple[tuple[str, str], ...] = ()) -> dict:
+    """Write a stage's decided `rows` (its source rows with `keep`, `reason`, `value` and its own columns) as
+    its slice `owned`: kept rows to its table, the others to `rejected`; then record its funnel in
+    `stage_stats`, counted from what was written. Returns the run's counts."""
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
-    owned = tables.in_list("warc_path", paths) if paths is not None else "true"
-    rows = scored(spark, cfg, stage, owned).persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        tables.replace_slice(rows.where("keep"), warehouse, stage.table, owned)
-        rejected = rows.where("NOT keep").withColumn("stage", F.lit(stage.name))
-        tables.replace_slice(rejected, warehouse, "rejected", f"stage = '{stage.name}' AND ({owned})")
-    finally:
-        rows.unpersist()
-    kept = tables.read(spark, warehouse, stage.table).where(owned)
-    dropped = tables.read(spark, warehouse, "rejected").where(f"stage = '{stage.name}' AND ({owned})")
-    counted = stats.record(spark, warehouse, run_id, stage.name, [
-        stats.counts(tables.read(spark, warehouse, stage.source).where(owned), "input"),
+    table = tables.table_of(stage)
+    tables.replace_slice(rows.where("keep"), warehouse, table, owned)
+    rejected = rows.where("NOT keep").withColumn("stage", F.lit(stage))
+    tables.replace_slice(rejected, warehouse, "rejected", f"stage = '{stage}' AND ({owned})")
+    kept = tables.read(spark, warehouse, table).where(owned)
+    dropped = tables.read(spark, warehouse, "rejected").where(f"stage = '{stage}' AND ({owned})")
+    counted = stats.record(spark, warehouse, run_id, stage, [
+        stats.counts(tables.read(spark, warehouse, tables.source_of(stage)).where(owned), "input"),
         stats.counts(kept, "kept"),
-        *[stats.counts(kept.where(condition), counter) for counter, condition in stage.kept_counters],
+        *[stats.counts(kept.where(condition), counter) for counter, condition in kept_counters],
         stats.by(dropped, "reason", "rejected"),
     ])
     total = lambda prefix: sum(v for _, c, v in counted if c.startswith(prefix))
     return {"input": total("input"), "kept": total("kept"), "rejected": total("rejected."),
-            **{counter: total(counter) for counter, _ in stage.kept_counters}}
+            **{counter: total(counter) for counter, _ in kept_counters}}
+
+
+def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | None = None) -> dict:
+    owned = tables.in_list("warc_path", paths) if paths is not None else "true"
+    rows = scored(spark, cfg, stage, owned).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        return publish(spark, cfg, stage.name, rows, owned, stage.kept_counters)
+    finally:
+        rows.unpersist()
