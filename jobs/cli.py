@@ -1,8 +1,9 @@
 """The `webmath` command: one subcommand per stage, each with --conf, --set, --input and --warehouse.
 
 Configuration and input are checked before Spark starts: a bad key, a wrong type or a missing input prints
-one line naming it and exits 2 with nothing written. The same module is the entry point for spark-submit
-(`spark-submit jobs/cli.py extract --conf conf/cluster.toml ...`).
+one line naming it and exits 2 with nothing written. The same `main` is the entry point for spark-submit:
+`spark-submit --py-files dist/webmath.zip dist/main.py run --conf dist/conf/cluster.toml ...` with the folder
+of `make package`, or `spark-submit jobs/cli.py ...` in a checkout whose Python has the project installed.
 """
 from __future__ import annotations
 

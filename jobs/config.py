@@ -9,13 +9,24 @@ from __future__ import annotations
 import copy
 import json
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
-# The repository's conf/; an installed copy (a container image, a wheel) points WEBMATH_CONF at its own.
+try:
+    import tomllib
+except ModuleNotFoundError:   # Python 3.10 (the Ubuntu 22.04 of the Spark images): the same parser, packaged
+    import tomli as tomllib
+
+# The repository's conf/; an installed copy (a container image, the main.py of `make package`) points
+# WEBMATH_CONF at its own.
 CONF_DIR = Path(os.environ.get("WEBMATH_CONF") or Path(__file__).resolve().parent.parent / "conf")
 DEFAULTS = CONF_DIR / "defaults.toml"
+# The folder that holds conf/ (the repository, a `make package` folder, /opt/webmath in the image). Relative
+# paths in defaults.toml name files shipped there and are taken relative to it; paths a profile or `--set`
+# gives stay relative to the working directory.
+BASE_DIR = CONF_DIR.parent
+SHIPPED_PATHS = ("classifier.model_dir", "classifier.positive", "classifier.negative", "math_recall.labelled",
+                 "math_precision.labelled")
 FREE_FORM = {("spark", "conf")}
 # Tables whose entries a profile or `--set` may add to: a new entry starts from this template and is then
 # checked key by key like any other table.
@@ -105,8 +116,21 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return path, value
 
 
+def _anchor_shipped_paths(cfg: dict) -> None:
+    def anchor(path: str) -> str:
+        return str(BASE_DIR / path) if path else path
+
+    for key in SHIPPED_PATHS:
+        section, name = key.split(".")
+        value = cfg[section][name]
+        cfg[section][name] = [anchor(p) for p in value] if isinstance(value, list) else anchor(value)
+    for entry in cfg["decontaminate"]["benchmarks"].values():
+        entry["file"] = anchor(entry["file"])
+
+
 def load(profile: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> dict:
     cfg = _load_toml(DEFAULTS)
+    _anchor_shipped_paths(cfg)
     if profile:
         _merge(cfg, _load_toml(Path(profile)))
     for text in overrides:

@@ -1,8 +1,9 @@
 """The one place that builds the SparkSession.
 
 `local` profile: embedded Spark (`local[*]`) with the Delta extension and catalog; the Delta jars come from
-Maven Central through delta-spark's own helper and are cached in the Ivy cache. `cluster` profile: no master is
-set, spark-submit decides, and the Delta package comes from the submit line or from here.
+Maven Central through delta-spark's own helper and are cached in the Ivy cache. Under spark-submit (the
+`cluster` profile sets no master) the submit line decides the master and brings the Delta jars (`--packages`,
+or jars already on the cluster's classpath); the JVM is running by then, so nothing is resolved here.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def build(cfg: dict, app_suffix: str = ""):
                .config("spark.databricks.delta.properties.defaults.dataSkippingNumIndexedCols", "10"))
     for key, value in spark_cfg["conf"].items():
         builder = builder.config(key, str(value).lower() if isinstance(value, bool) else str(value))
-    if spark_cfg["delta_from_maven"]:
+    if spark_cfg["delta_from_maven"] and not submitted:
         from delta import configure_spark_with_delta_pip
         builder = configure_spark_with_delta_pip(builder)
     spark = builder.getOrCreate()

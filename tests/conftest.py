@@ -11,6 +11,9 @@ DATA = ROOT / "data"
 SAMPLE = DATA / "sample-crawl"
 REAL = DATA / "warc-real"
 BROKEN = DATA / "warc-broken"
+ONE_FILE = SAMPLE / "CC-SAMPLE-2026-01-mini-00002.warc.gz"
+# columns that say when or by which run a row was written, not what it holds
+VOLATILE = {"run_id", "computed_at", "finished_at", "started_at"}
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -74,6 +77,30 @@ def sample_recalled(spark, tmp_path_factory, models_dir) -> tuple[Path, dict]:
     for stage in ("language", "math_recall"):
         summaries[stage] = cli.run_stage(spark, cfg, stage, None)
     return warehouse, summaries
+
+
+@pytest.fixture(scope="session")
+def clean(spark, tmp_path_factory, models_dir) -> tuple[Path, dict]:
+    """One clean `run` of the last sample file in this process (run id `clean`): (warehouse, config). Read it,
+    or copy it before writing anything but `progress`."""
+    from jobs import cli
+    warehouse = tmp_path_factory.mktemp("clean")
+    cfg = make_config(f'run.warehouse="{warehouse}"', 'run.run_id="clean"', f'classifier.model_dir="{models_dir}"')
+    cli.run_pipeline(spark, cfg, cli.PIPELINE, [str(ONE_FILE)])
+    return warehouse, cfg
+
+
+def table_contents(spark, warehouse) -> dict:
+    """Every table but stage_stats and progress as sorted rows, without the VOLATILE columns."""
+    from jobs import tables
+    out = {}
+    for name in tables.TABLES:
+        if name in ("stage_stats", "progress") or not tables.exists(spark, str(warehouse), name):
+            continue
+        df = tables.read(spark, str(warehouse), name)
+        keep = [c for c in df.columns if c not in VOLATILE]
+        out[name] = sorted(repr(tuple(r)) for r in df.select(*keep).collect())
+    return out
 
 
 def copy_warehouse(source: Path, target: Path) -> Path:

@@ -26,6 +26,20 @@ def test_cluster_profile_sets_no_master():
     assert config.load(config.CONF_DIR / "cluster.toml")["spark"]["master"] == ""
 
 
+def test_shipped_paths_of_the_defaults_are_relative_to_the_folder_of_conf(monkeypatch, tmp_path):
+    """Whatever the working directory; a path given by `--set` stays as given (relative to it)."""
+    monkeypatch.chdir(tmp_path)
+    cfg = config.load(None, ['decontaminate.benchmarks.math.file="mine.jsonl"'])
+    root = config.CONF_DIR.parent
+    assert config.BASE_DIR == root
+    assert cfg["classifier"]["model_dir"] == str(root / "models")
+    assert cfg["classifier"]["positive"] == str(root / "data" / "seed" / "math_positive.txt")
+    assert cfg["math_precision"]["labelled"] == [str(root / "data" / "seed" / "api_docs.jsonl.gz"),
+                                                 str(root / "data" / "seed" / "api_docs_no_formula.jsonl.gz")]
+    assert cfg["decontaminate"]["benchmarks"]["gsm8k"]["file"] == str(root / "data" / "benchmarks" / "gsm8k_test.jsonl")
+    assert cfg["decontaminate"]["benchmarks"]["math"]["file"] == "mine.jsonl"
+
+
 def test_overrides_are_typed():
     cfg = config.load(None, ["extract.max_html_bytes=2048", "extract.main_content=false",
                              'extract.html_types=["text/html"]', "input.prefix=s3://commoncrawl/",

@@ -12,22 +12,7 @@ import time
 import pytest
 
 from jobs import cli, progress, tables
-from tests.conftest import ROOT, SAMPLE, make_config
-
-ONE_FILE = SAMPLE / "CC-SAMPLE-2026-01-mini-00002.warc.gz"
-# columns that say when or by which run a row was written, not what it holds
-VOLATILE = {"run_id", "computed_at", "finished_at", "started_at"}
-
-
-def table_contents(spark, warehouse) -> dict:
-    out = {}
-    for name in tables.TABLES:
-        if name in ("stage_stats", "progress") or not tables.exists(spark, str(warehouse), name):
-            continue
-        df = tables.read(spark, str(warehouse), name)
-        keep = [c for c in df.columns if c not in VOLATILE]
-        out[name] = sorted(repr(tuple(r)) for r in df.select(*keep).collect())
-    return out
+from tests.conftest import ONE_FILE, ROOT, SAMPLE, make_config, table_contents
 
 
 def webmath(*args, warehouse, models_dir, **popen):
@@ -35,15 +20,6 @@ def webmath(*args, warehouse, models_dir, **popen):
         [sys.executable, "-m", "jobs.cli", *args, "--warehouse", str(warehouse), "--set", 'spark.master="local[2]"',
          "--set", "spark.shuffle_partitions=2", "--set", f'classifier.model_dir="{models_dir}"'],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **popen)
-
-
-@pytest.fixture(scope="module")
-def clean(spark, tmp_path_factory, models_dir):
-    """One clean `run` of the last sample file, in this process."""
-    warehouse = tmp_path_factory.mktemp("clean")
-    cfg = make_config(f'run.warehouse="{warehouse}"', 'run.run_id="clean"', f'classifier.model_dir="{models_dir}"')
-    cli.run_pipeline(spark, cfg, cli.PIPELINE, [str(ONE_FILE)])
-    return warehouse, cfg
 
 
 def test_run_records_progress_and_refresh_has_nothing_left(spark, clean):
