@@ -40,8 +40,11 @@ package: $(MODELS) | install
 lint-docker: install
 	$(BIN)/hadolint docker/Dockerfile
 
+# Two pytest-xdist workers, each with its own embedded Spark: the tests that share a session fixture (the sample
+# warehouse, the clean one-file run) stay in one worker (xdist_group). TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= 2
 test: jars
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 
 bench: install
 	$(BIN)/python -m jobs.bench $(if $(RECORDS),--records $(RECORDS))

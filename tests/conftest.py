@@ -56,12 +56,24 @@ def sample_docs() -> dict[str, dict]:
 
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory) -> Path:
-    """The bootstrap math_recall and math_precision models, trained from the shipped text by the project's own job."""
+    """The bootstrap math_recall and math_precision models, trained from the shipped text by the project's own
+    job, once per test run: with several pytest-xdist workers the first one trains them, the others wait."""
+    import fcntl
+    import os
+
     from jobs import train_classifier
 
-    out = tmp_path_factory.mktemp("models")
-    for name in ("math_recall", "math_precision"):
-        train_classifier.run(make_config(f'classifier.model_dir="{out}"'), name)
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent   # the run's folder, shared by its workers
+    out = root / "models"
+    with open(root / "models.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "done").exists():
+            out.mkdir(exist_ok=True)
+            for name in ("math_recall", "math_precision"):
+                train_classifier.run(make_config(f'classifier.model_dir="{out}"'), name)
+            (out / "done").touch()
     return out
 
 

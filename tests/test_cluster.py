@@ -25,6 +25,9 @@ import pytest
 
 from tests.conftest import ONE_FILE, ROOT, table_contents
 
+# tests that share a session fixture run in one pytest-xdist worker
+pytestmark = pytest.mark.xdist_group("clean")
+
 SPARK_HOME = Path(pyspark.__file__).resolve().parent
 DELTA_PACKAGE = f"io.delta:delta-spark_2.13:{metadata.version('delta-spark')}"
 MODELS = ["math_precision.bin", "math_recall.bin"]

@@ -12,6 +12,9 @@ from tests import conftest
 from tests.conftest import SAMPLE, make_config
 from udfs import dedup as dedup_udf
 
+# tests that share a session fixture run in one pytest-xdist worker
+pytestmark = pytest.mark.xdist_group("sample")
+
 FILES = [str(p) for p in inputs.resolve(str(SAMPLE / "warc.paths"))]
 
 

@@ -11,6 +11,9 @@ from tests.conftest import SAMPLE, copy_warehouse, make_config
 from udfs import language as lang_udf
 from udfs import quality as quality_udf
 
+# tests that share a session fixture run in one pytest-xdist worker
+pytestmark = pytest.mark.xdist_group("sample")
+
 FILTERS = ("language", "math_recall", "quality", "math_precision")
 
 

@@ -14,6 +14,9 @@ import pytest
 from jobs import cli, progress, tables
 from tests.conftest import ONE_FILE, ROOT, SAMPLE, make_config, table_contents
 
+# tests that share a session fixture run in one pytest-xdist worker
+pytestmark = pytest.mark.xdist_group("clean")
+
 
 def webmath(*args, warehouse, models_dir, **popen):
     return subprocess.Popen(
