@@ -42,7 +42,8 @@ def options(cfg: dict) -> dedup.MinHashOptions:
 
 
 def keyed(source: DataFrame, cfg: dict) -> DataFrame:
-    """`source` with url_key, content_key, signature and bands."""
+    """The `minhash_index` columns of `source`'s pages (those it has): doc_id, crawl, warc_path, fetch_time,
+    url_key, content_key, signature and bands. No text: this is what the stage keeps in memory."""
     opts = options(cfg)
     tracking = frozenset(p.lower() for p in cfg["dedup"]["tracking_params"])
 
@@ -50,7 +51,8 @@ def keyed(source: DataFrame, cfg: dict) -> DataFrame:
         return dedup.key_frame(frame, opts, tracking)
 
     udf = F.pandas_udf(keys, KEYS)
-    return source.withColumn("_k", udf(F.struct("url", "text"))).select(*source.columns, "_k.*")
+    carried = [f.name for f in tables.MINHASH_INDEX.fields if f.name in source.columns and f.name not in KEYS.names]
+    return source.withColumn("_k", udf(F.struct("url", "text"))).select(*carried, "_k.*")
 
 
 def _rank(published) -> F.Column:
