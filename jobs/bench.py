@@ -13,6 +13,9 @@ Per core = documents / seconds / cores used (1 for the loops). Prints a table an
 `--stage math_recall`, `--stage dedup` and `--stage decontaminate` measure those stages against the same
 function in a plain loop; dedup also at 1x and 2x input, with peak memory. Decontamination runs over every extracted document (all four test sets indexed), and when the crawl
 folder has a truth.jsonl that labels leaks, also reports how many leak records were caught.
+
+`webmath bench compare` (jobs/bench_compare.py, `make bench`): the whole pipeline against datatrove's and the
+floor, per stage, at 1x, 2x and 4x input; it measures its runs with `watch` below.
 """
 from __future__ import annotations
 
@@ -252,20 +255,38 @@ def decontaminate_runs(paths: list[str], cfg: dict, loop_docs: int, truth_path: 
 
 
 class PeakMemory:
-    """Samples the resident memory of this process and its descendants (the JVM, Spark's Python workers) every
-    0.2 s while in use: the largest single process and the largest sum."""
+    """Samples the resident memory of this process (unless `itself` is False) and its descendants (the JVM,
+    Spark's Python workers) every 0.2 s while in use: the largest single process and the largest sum, over the
+    whole use and, with `lap()`, since the last lap."""
 
-    def __init__(self) -> None:
+    def __init__(self, itself: bool = True) -> None:
         import threading
+        self.itself = itself
         self.largest = self.total = 0
+        self._lap = (0, 0)
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
+    def _sample_once(self) -> None:
+        sizes = [int(fields[21]) * os.sysconf("SC_PAGE_SIZE")   # rss, in pages
+                 for pid, fields in _process_tree().items() if self.itself or pid != os.getpid()]
+        largest, total = max(sizes, default=0), sum(sizes)
+        with self._lock:
+            self.largest, self.total = max(self.largest, largest), max(self.total, total)
+            self._lap = (max(self._lap[0], largest), max(self._lap[1], total))
+
     def _sample(self) -> None:
-        page = os.sysconf("SC_PAGE_SIZE")
         while not self._stop.wait(0.2):
-            sizes = [int(fields[21]) * page for fields in _process_tree().values()]   # rss, in pages
-            self.largest, self.total = max(self.largest, max(sizes, default=0)), max(self.total, sum(sizes))
+            self._sample_once()
+
+    def lap(self) -> tuple[int, int]:
+        """(largest process, largest sum) in bytes since the last lap (or the start), this moment included."""
+        if Path("/proc/self/statm").exists():
+            self._sample_once()
+        with self._lock:
+            peaks, self._lap = self._lap, (0, 0)
+        return peaks
 
     def __enter__(self) -> "PeakMemory":
         if Path("/proc/self/statm").exists():
@@ -276,6 +297,72 @@ class PeakMemory:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+
+
+def _adopt_orphans() -> None:
+    """Make this process the parent of its descendants' orphans (PR_SET_CHILD_SUBREAPER; Linux), so that the
+    CPU time of a process that outlives its parent (the JVM outlives the Python driver that started it) is
+    still counted when it is reaped."""
+    import ctypes
+    try:
+        ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _descendants_cpu_seconds() -> float:
+    """CPU seconds used so far by the descendants of this process, alive or reaped; not by itself."""
+    own = os.times()
+    return (_tree_cpu_seconds() or 0.0) - own.user - own.system
+
+
+def watch(cmd: list[str], log: Path, env: dict | None = None) -> dict:
+    """Run `cmd` (its output to `log`, its stderr to `log`.err) and measure it per stage: the stages are the
+    lines `[stage] 12.3s: counter N, ...` it prints (webmath's own per-stage lines), each measured from the line
+    before it (or from a `run ...` line, which ends the `startup`). Returns {"stages": [{stage, seconds (the
+    line's own), interval, cpu_seconds, peak_largest, peak_total, counts}], "startup", "finish": the same
+    without counts, "total": wall, CPU and peaks of the whole run, "returncode"}. CPU seconds are those of the
+    command's whole process tree, exited processes included; peaks are resident memory in bytes."""
+    from udfs.bench_compare import parse_stage_line
+
+    _adopt_orphans()
+    started = last = time.time()
+    cpu_start = cpu_mark = _descendants_cpu_seconds()
+    with open(f"{log}.err", "w") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err, text=True, bufsize=1)
+    stages, startup = [], None
+    with PeakMemory(itself=False) as memory, open(log, "w") as out:
+        for line in proc.stdout:
+            out.write(line)
+            out.flush()
+            parsed = parse_stage_line(line)
+            if parsed is None and not (startup is None and line.startswith("run ")):
+                continue
+            now, cpu = time.time(), _descendants_cpu_seconds()
+            largest, total = memory.lap()
+            segment = {"interval": now - last, "cpu_seconds": cpu - cpu_mark, "peak_largest": largest,
+                       "peak_total": total}
+            if parsed is None:
+                startup = {"seconds": now - last, **segment}
+            else:
+                name, seconds, counts = parsed
+                stages.append({"stage": name, "seconds": seconds, **segment, "counts": counts})
+            last, cpu_mark = now, cpu
+        proc.wait()
+        deadline = time.time() + 60   # the orphans it left (the JVM) exit in a moment: reap them
+        while time.time() < deadline:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    time.sleep(0.1)
+            except ChildProcessError:
+                break
+        largest, total = memory.lap()
+    after, cpu = time.time(), _descendants_cpu_seconds()
+    finish = {"seconds": after - last, "interval": after - last, "cpu_seconds": cpu - cpu_mark,
+              "peak_largest": largest, "peak_total": total}
+    return {"stages": stages, "startup": startup, "finish": finish, "returncode": proc.returncode,
+            "total": {"seconds": after - started, "cpu_seconds": cpu - cpu_start, "peak_largest": memory.largest,
+                      "peak_total": memory.total}}
 
 
 def dedup_runs(paths: list[str], cfg: dict, loop_docs: int) -> tuple[dict, str]:
@@ -340,7 +427,8 @@ def report(title: str, results: dict, baseline: str, target: str, out: Path) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="webmath bench")
+    parser = argparse.ArgumentParser(prog="webmath bench", epilog="webmath bench compare --help: the whole "
+                                     "pipeline against datatrove's, per stage, at 1x, 2x and 4x input")
     parser.add_argument("--stage", choices=("extract", "math_recall", "dedup", "decontaminate"), default="extract")
     parser.add_argument("--records", type=int, default=4000)
     parser.add_argument("--files", type=int, default=8)

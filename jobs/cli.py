@@ -146,7 +146,10 @@ def new_run_id() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["bench"]:   # its own options: `webmath bench --help`
+    if argv[:1] == ["bench"]:   # its own options: `webmath bench --help`, `webmath bench compare --help`
+        if argv[1:2] == ["compare"]:
+            from jobs import bench_compare
+            return bench_compare.main(argv[2:])
         from jobs import bench
         return bench.main(argv[1:])
     args = _parser().parse_args(argv)
