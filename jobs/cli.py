@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the corpus table as training shards (Parquet, JSONL) with a manifest")
     common(p)
     p.add_argument("--out", required=True, help="export folder (local or fsspec URL): data/, jsonl/, manifest.json")
+    p = sub.add_parser("report", help="an HTML page with charts of a run: funnel, score histograms with the "
+                                      "thresholds, rejection reasons, languages, sampled documents")
+    common(p)
+    p.add_argument("--run-id", help="run to report on (default: the latest)")
+    p.add_argument("--out", help="folder for index.html and the charts (default: WAREHOUSE/report)")
     p = sub.add_parser("funnel", help="print the funnel of a run from stage_stats")
     common(p)
     p.add_argument("--run-id", help="run to show (default: the latest)")
@@ -169,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
         if "decontaminate" in stages:
             from jobs import decontaminate
             decontaminate.load_texts(cfg)   # every registered benchmark file readable, every line an item
+        if args.command == "report":
+            from jobs import report
+            report.out_dir(cfg["run"]["warehouse"], args.out)
         truth = None
         if args.command == "evaluate":
             from jobs import evaluate
@@ -211,6 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sql":
             from jobs import sql
             print(sql.run(spark, warehouse, args.query, args.limit))
+            return 0
+        if args.command == "report":
+            result = report.run(spark, cfg, args.run_id, args.out)
+            print(f"report: {result['index']} ({len(result['charts'])} charts, "
+                  f"{len(result['report'].samples)} sampled documents)")
             return 0
         if args.command == "maintain":
             from jobs import maintain

@@ -153,7 +153,7 @@ def _validate(cfg: dict) -> None:
     for key in ("extract.max_html_bytes", "extract.max_record_bytes", "extract.batch_rows",
                 "spark.shuffle_partitions", "language.max_chars", "quality.max_chars", "classifier.max_chars",
                 "classifier.dim", "classifier.epoch", "classifier.bucket", "sample.buckets", "sample.per_domain",
-                "sample.max_chars", "expand.max_chars"):
+                "sample.max_chars", "expand.max_chars", "report.bins", "report.samples", "report.excerpt_chars"):
         if get(cfg, key) <= 0:
             fail(key, "> 0")
     for key in ("extract.min_text_chars", "language.min_prose_chars", "quality.min_words",

@@ -3,8 +3,11 @@ order on real Spark and Delta, over the shipped sample crawl."""
 from __future__ import annotations
 
 from collections import Counter
+from functools import reduce
 
 import pytest
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
 from jobs import cli, filtering, inputs, language, quality, stats, tables
 from tests.conftest import SAMPLE, copy_warehouse, make_config
@@ -146,6 +149,96 @@ def test_stage_stats_funnel(spark, pipeline):
         ("math_precision", "input"): 164, ("math_precision", "kept"): 160,
         ("math_precision", "rejected.math_score_low"): 4,
     }
+
+
+def test_report(spark, pipeline, tmp_path):
+    """`webmath report` on the pipeline's warehouse: the page's funnel is stage_stats', the histograms count the
+    tables' scores, every chart is a PNG, the sampled documents are real rows with their reasons and text; a
+    warehouse without some tables says so in their sections, one without stage_stats is an error."""
+    import html as html_lib
+    import re
+    import shutil
+
+    from jobs import report
+    from jobs.config import ConfigError
+    warehouse, cfg, _ = pipeline
+    result = report.run(spark, cfg, out=str(tmp_path / "report"))
+    data, page = result["report"], (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert result["index"] == tmp_path / "report" / "index.html" and data.run_id == "run-f" and not data.missing
+    # the funnel table: input, kept and rejected of every stage as stage_stats has them (test_stage_stats_funnel)
+    funnel = data.funnel
+    total = lambda stage, name: sum(v for s, c, v in funnel if s == stage and (c == name or c.startswith(name + ".")))
+    shown = {stage: tuple(int(n.replace(",", "")) for n in numbers) for stage, *numbers in re.findall(
+        r'<tr><td>(\w+)</td><td class="n">([\d,]+)</td><td class="n">([\d,]+)</td><td class="n">([\d,]+)</td>', page)}
+    assert shown == {stage: (total(stage, "input"), total(stage, "kept"), total(stage, "rejected"))
+                     for stage in stats.STAGE_ORDER} == {
+        "extract": (467, 458, 9), "language": (458, 389, 69), "math_recall": (389, 189, 200), "dedup": (189, 166, 23),
+        "quality": (166, 164, 2), "math_precision": (164, 160, 4), "decontaminate": (160, 152, 8)}
+    assert sorted(chart.name for chart in result["charts"]) == [
+        "funnel.png", "languages.png", "rejections.png", "scores_language.png", "scores_math_precision.png",
+        "scores_math_recall.png"]
+    for chart in result["charts"]:
+        assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 5000
+        assert f'<img src="{chart.name}"' in page
+    # histograms: every kept score and every failing value of a low score, in its bin of 0.05
+    read = lambda table, *columns: tables.read(spark, str(warehouse), table).select(F.lit(table).alias("t"), *columns)
+    rejected = read("rejected", "stage", "reason", "value", "doc_id", "url").collect()
+    scores = reduce(DataFrame.unionByName, [read(tables.table_of(stage), F.col(column).alias("score"))
+                                            for stage, (column, _) in report.SCORES.items()]).collect()
+    binned = lambda scores: [sum(1 for x in scores if min(int(x * 20), 19) == b) for b in range(20)]
+    for s in data.scores:
+        column, reason = report.SCORES[s.stage]
+        low = [float(r["value"]) for r in rejected if (r["stage"], r["reason"]) == (s.stage, reason)]
+        assert s.series == {"kept": binned([r["score"] for r in scores if r["t"] == s.table]),
+                            f"rejected: {reason}": binned(low)}
+    assert [(s.stage, sum(s.series["kept"]), sum(s.series[f"rejected: {report.SCORES[s.stage][1]}"]), s.thresholds)
+            for s in data.scores] == [
+        ("language", 389, 7, {"min_score": 0.65}),
+        ("math_recall", 189, 200, {"with math markup": 0.15, "without math markup": 0.8}),
+        ("math_precision", 160, 4, {"with math markup": 0.15, "without math markup": 0.95})]
+    assert "with math markup &ge; 0.15, without math markup &ge; 0.95" in page
+    # rejections as the rejected table and stage_stats count them; the language mix
+    assert {(stage, reason): n for stage, reason, n in data.rejections} == Counter(
+        (r["stage"], r["reason"]) for r in rejected) == {(s, c[len("rejected."):]): v for s, c, v in funnel
+                                                        if c.startswith("rejected.")}
+    assert data.languages == {"kept": {"en": 385, "zh": 4}, "rejected": Counter(
+        r["value"] for r in rejected if (r["stage"], r["reason"]) == ("language", "language_not_kept"))}
+    assert data.languages["rejected"]["de"] == 17
+    # samples: 2 kept and 2 rejected per stage, real rows, rejected ones with their own reason and value
+    assert Counter((s.stage, s.kept) for s in data.samples) == {
+        (stage, kept): 2 for stage in stats.STAGE_ORDER for kept in (True, False)}
+    by_key = {(r["stage"], r["doc_id"]): r for r in rejected}
+    sampled = tables.in_list("doc_id", {s.doc_id for s in data.samples})
+    found = reduce(DataFrame.unionByName, [read(table, "doc_id", "text").where(sampled)
+                                           for table in report.STAGE_TABLES.values()]).collect()
+    texts = {(r["t"], r["doc_id"]): r["text"] for r in found}
+    for s in data.samples:
+        if s.kept:
+            assert (report.STAGE_TABLES[s.stage], s.doc_id) in texts
+        else:
+            r = by_key[(s.stage, s.doc_id)]
+            assert (s.url, s.reason, s.value) == (r["url"], r["reason"], r["value"])
+            assert f"<td><code>{html_lib.escape(s.reason)}</code></td><td>{html_lib.escape(s.value or '')}</td>" in page
+        if s.excerpt is not None:   # the text of the page as the stage kept it, or as it reached the stage
+            text = texts[(report.STAGE_TABLES[s.stage] if s.kept else tables.source_of(s.stage), s.doc_id)]
+            assert text[:400] == s.excerpt and html_lib.escape(s.excerpt) in page
+    assert {s.reason for s in data.samples if s.stage == "language" and not s.kept} == {
+        "language_not_kept", "language_score_low"}   # spread over the reasons
+    assert [s.excerpt for s in data.samples if s.stage == "extract" and not s.kept] == [None, None]
+    # a warehouse where only extract's tables are: the other sections say what is missing; the same sample
+    partial = tmp_path / "partial"
+    for table in ("stage_stats", "documents"):
+        shutil.copytree(warehouse / table, partial / table)
+    result = report.run(spark, dict(cfg, run=dict(cfg["run"], warehouse=str(partial))))
+    page = (partial / "report" / "index.html").read_text(encoding="utf-8")
+    assert result["report"].missing == {*tables.PIPELINE_TABLES[1:], "rejected"}
+    for table in ("language", "math_recall", "math_precision", "rejected"):
+        assert f"table <code>{table}</code> is missing from the warehouse" in page
+    assert [chart.name for chart in result["charts"]] == ["funnel.png"]
+    assert result["report"].samples == [s for s in data.samples if s.stage == "extract" and s.kept]
+    empty = str(tmp_path / "empty")
+    with pytest.raises(ConfigError, match=f"^no stage_stats in {re.escape(empty)} "):
+        report.collect(spark, dict(cfg, run=dict(cfg["run"], warehouse=empty)))
 
 
 def test_rerun_does_not_duplicate(spark, pipeline):
