@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The `bench` extra (datatrove and what its compared steps need, matplotlib) on top of `dev`.
+# The `bench` extra (datatrove and what its compared steps need) on top of `dev`.
 $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $(BENCH_STAMP)
