@@ -36,9 +36,8 @@ models/%.bin: data/seed/math_positive.txt data/seed/non_math_negative.txt data/s
 demo: jars $(MODELS)
 	$(BIN)/webmath run --input data/sample-crawl/warc.paths --warehouse $(WAREHOUSE)
 	$(BIN)/webmath evaluate --warehouse $(WAREHOUSE) --truth data/sample-crawl/truth.jsonl
+	@echo "tables: $(WAREHOUSE)/  (query them with webmath sql, Spark SQL or delta-rs)"
 	$(BIN)/webmath report --warehouse $(WAREHOUSE)
-	@echo "tables: $(WAREHOUSE)/  (query them with Spark SQL or delta-rs)"
-	@echo "report: $(WAREHOUSE)/report/index.html  (open it in a browser)"
 
 # What spark-submit needs, in dist/: webmath.zip (--py-files), main.py, conf/, the models, the benchmark files.
 package: $(MODELS) | install
