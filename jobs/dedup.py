@@ -10,8 +10,9 @@ the pages already published (`minhash_index`) and within the new input.
    pair: a boilerplate bucket of n pages gives n - 1 links, and its count and minimum are again combinable
    aggregates). Links whose signatures agree on too few permutations are dropped. Connected components
    come from large-star/small-star rounds in Spark itself; the best page of a component stays, and every
-   other new page of it is removed only if the exact Jaccard of its shingles with the kept page reaches the
-   threshold.
+   other new page of it is removed only if its Jaccard with the kept page reaches the threshold: the
+   signatures' estimate where that is more than `dedup.exact_margin` from the threshold, the exact Jaccard
+   of the two shingle sets (texts joined back) where it is closer.
 Removed pages go to `rejected` (`exact_duplicate`, `near_duplicate`; the value names the kept doc_id and how),
 kept pages to `deduped` with `cluster_id` and `cluster_size`, and their keys to `minhash_index`. The stage owns
 the slice of its input's WARC files in all three tables, so a rerun replaces its own decisions and is never
