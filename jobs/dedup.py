@@ -142,7 +142,7 @@ def deduplicate(spark: SparkSession, new: DataFrame, published: DataFrame, texts
     # Each removal is decided by the Jaccard of the page and the page kept for it: on the signatures'
     # estimate where that is clearly above or below the threshold, by the exact Jaccard of the shingle sets
     # (the texts joined back) only within `exact_margin` of it.
-    target_sig = nodes.select(F.col("doc_id").alias("target"), F.col("signature").alias("st"))
+    target_sig = sig.select(F.col("doc_id").alias("target"), F.col("signature").alias("st"))
     estimated = (candidates.join(sig, "doc_id").join(target_sig, "target")
                  .select("doc_id", "target", _agreement("signature", "st", perms).alias("est")))
     low, high = c["threshold"] - c["exact_margin"], c["threshold"] + c["exact_margin"]

@@ -29,6 +29,8 @@ SCORES = {
 }
 # Each stage of the funnel and the table it writes, in pipeline order.
 STAGE_TABLES = dict(zip(stats.STAGE_ORDER, tables.PIPELINE_TABLES))
+# A stage's place in the pipeline, for listing its rows in that order (anything else last).
+STAGE_RANK = {stage: i for i, stage in enumerate(stats.STAGE_ORDER)}
 
 
 def thresholds(cfg: dict, stage: str) -> dict[str, float]:
@@ -120,9 +122,8 @@ def _rejections(rejected: DataFrame) -> tuple[list[tuple[str, str, int]], dict[s
     totals: dict[tuple[str, str], int] = {}
     for r in counted:
         totals[(r["stage"], r["reason"])] = totals.get((r["stage"], r["reason"]), 0) + r["count"]
-    order = {stage: i for i, stage in enumerate(stats.STAGE_ORDER)}
     rejections = sorted(((stage, reason, n) for (stage, reason), n in totals.items()),
-                        key=lambda r: (order.get(r[0], len(order)), -r[2], r[1]))
+                        key=lambda r: (STAGE_RANK.get(r[0], len(STAGE_RANK)), -r[2], r[1]))
     return rejections, {r["lang"]: r["count"] for r in counted if r["lang"] is not None}
 
 
@@ -168,9 +169,8 @@ def _samples(spark: SparkSession, warehouse: str, rows, rejected: DataFrame | No
                      F.length("text").alias("chars")) for table, ids in wanted.items()]
     texts = {(r["table"], r["doc_id"]): (r["excerpt"], (r["chars"] or 0) > excerpt_chars)
              for r in (reduce(DataFrame.unionByName, heads).collect() if heads else [])}
-    order = {stage: i for i, stage in enumerate(stats.STAGE_ORDER)}
     out = []
-    for r in sorted(picked, key=lambda r: (order.get(r["stage"], len(order)), not r["kept"], r["_n"])):
+    for r in sorted(picked, key=lambda r: (STAGE_RANK.get(r["stage"], len(STAGE_RANK)), not r["kept"], r["_n"])):
         excerpt, truncated = texts.get((_text_table(r["stage"], r["kept"]), r["doc_id"]), (None, False))
         out.append(page.Sample(stage=r["stage"], kept=r["kept"], doc_id=r["doc_id"], url=r["url"], excerpt=excerpt,
                                truncated=truncated, reason=r["reason"], value=r["value"]))
