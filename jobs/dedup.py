@@ -29,11 +29,14 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from jobs import filtering, tables
+from jobs.config import ConfigError
 from udfs import dedup
 
 STAGE = "dedup"
 KEYS = T.StructType([f for f in tables.MINHASH_INDEX.fields if f.name in dedup.KEY_COLUMNS])
 NODE = ["doc_id", "fetch_time", "url_key", "content_key", "signature", "bands"]
+# `minhash_index`'s properties that record what its signatures were made with (udfs.dedup.MinHashOptions.scheme)
+PROPERTY = "webmath.dedup."
 
 
 def options(cfg: dict) -> dedup.MinHashOptions:
@@ -80,24 +83,41 @@ def _small_star(e: DataFrame) -> DataFrame:
     return linked.unionByName(low.select("u", F.col("m").alias("v"))).distinct()
 
 
+def _fingerprint(e: DataFrame) -> tuple:
+    """The (distinct) edge set's size and two order-free sums of 64-bit hashes of its edges, in one small job:
+    a round that changes the edges changes these too, but for hash collisions as unlikely as 2^-64."""
+    return tuple(e.agg(F.count(F.lit(1)), F.sum(F.xxhash64("u", "v").cast("decimal(38,0)")),
+                       F.sum(F.xxhash64("v", "u").cast("decimal(38,0)"))).first())
+
+
 def connected_components(edges: DataFrame, max_iterations: int) -> DataFrame:
     """Undirected edges (a, b) -> (node, component) for every node on an edge, the component named by its
     smallest node: large-star and small-star rounds (Kiveris et al., 2014) until the edges stop changing,
     when every node points at its component's smallest node. Edges are kept as (u, v) with u > v."""
     e = (edges.select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v")).where("u != v")
          .distinct().localCheckpoint())
+    seen = _fingerprint(e)
     for _ in range(max_iterations):
         nxt = _small_star(_large_star(e)).localCheckpoint()
-        changed = (nxt.withColumn("x", F.lit(1)).join(e.withColumn("y", F.lit(1)), ["u", "v"], "full_outer")
-                   .where("x IS NULL OR y IS NULL"))
-        if changed.isEmpty():
+        e, seen, before = nxt, _fingerprint(nxt), seen
+        if seen == before:
             break
-        e = nxt
     else:
         raise RuntimeError(f"connected components did not converge in {max_iterations} rounds "
                            f"(dedup.max_iterations)")
     return e.select(F.col("u").alias("node"), F.col("v").alias("component")).unionByName(
         e.select(F.col("v").alias("node"), F.col("v").alias("component"))).distinct()
+
+
+def _texts_of(spark: SparkSession, texts: DataFrame, pairs: DataFrame) -> DataFrame:
+    """The (doc_id, text) rows of the pages named in `pairs` (doc_id, target), from one scan of `texts`.
+    The ids are broadcast to the scan when they fit Spark's own broadcast threshold
+    (`spark.sql.autoBroadcastJoinThreshold`, at 64 bytes an id), so only these pages' texts are shuffled;
+    more ids than that are joined by a shuffle."""
+    ids = pairs.select("doc_id").unionByName(pairs.select(F.col("target").alias("doc_id"))).distinct().localCheckpoint()
+    limit = spark._jsparkSession.sessionState().conf().autoBroadcastJoinThreshold()
+    small = 0 <= ids.count() * 64 <= limit
+    return texts.join(F.broadcast(ids) if small else ids, "doc_id", "left_semi").localCheckpoint()
 
 
 def deduplicate(spark: SparkSession, new: DataFrame, published: DataFrame, texts: DataFrame, cfg: dict) -> DataFrame:
@@ -144,7 +164,7 @@ def deduplicate(spark: SparkSession, new: DataFrame, published: DataFrame, texts
     # (the texts joined back) only within `exact_margin` of it.
     target_sig = sig.select(F.col("doc_id").alias("target"), F.col("signature").alias("st"))
     estimated = (candidates.join(sig, "doc_id").join(target_sig, "target")
-                 .select("doc_id", "target", _agreement("signature", "st", perms).alias("est")))
+                 .select("doc_id", "target", _agreement("signature", "st", perms).alias("est"))).localCheckpoint()
     low, high = c["threshold"] - c["exact_margin"], c["threshold"] + c["exact_margin"]
     on_estimate = estimated.where(F.col("est") >= high).select(
         "doc_id", "target", F.lit("near_duplicate").alias("reason"),
@@ -155,8 +175,9 @@ def deduplicate(spark: SparkSession, new: DataFrame, published: DataFrame, texts
 
     jaccard = F.pandas_udf(similarity, T.DoubleType())
     close = estimated.where((F.col("est") >= low) & (F.col("est") < high)).select("doc_id", "target")
-    confirmed = (close.join(texts, "doc_id")
-                 .join(texts.select(F.col("doc_id").alias("target"), F.col("text").alias("other_text")), "target")
+    needed = _texts_of(spark, texts, close)
+    confirmed = (close.join(needed, "doc_id")
+                 .join(needed.select(F.col("doc_id").alias("target"), F.col("text").alias("other_text")), "target")
                  .withColumn("j", jaccard(F.struct("text", "other_text")))
                  .where(F.col("j") >= c["threshold"])
                  .select("doc_id", "target", F.lit("near_duplicate").alias("reason"),
@@ -185,9 +206,33 @@ def deduplicate(spark: SparkSession, new: DataFrame, published: DataFrame, texts
     return kept.unionByName(dropped)
 
 
+def _index_scheme(spark: SparkSession, warehouse: str, cfg: dict, full: bool) -> tuple[dict, dict]:
+    """(what this config makes, what `minhash_index` records). A run over part of the input compares its pages
+    with the index's, so the two must agree: ConfigError, naming the key, when they do not. A run over every
+    document (`full`) rebuilds the whole index and may change them."""
+    wanted = {PROPERTY + k: v for k, v in options(cfg).scheme().items()}
+    recorded = ({k: v for k, v in tables.properties(spark, warehouse, "minhash_index").items() if k in wanted}
+                if tables.exists(spark, warehouse, "minhash_index") else None)
+    if recorded is None or full:
+        return wanted, recorded or {}
+    rebuild = "rebuild it by running `webmath dedup` over all documents (no --input)"
+    where = tables.path(warehouse, "minhash_index")
+    for key, value in wanted.items():
+        name, old = key[len(PROPERTY):], recorded.get(key)
+        if old == value:
+            continue
+        if name == "keys_version":
+            raise ConfigError(f"{where}: its signatures are of dedup keys version {old or '1'} and this webmath "
+                              f"makes version {value}; {rebuild}")
+        raise ConfigError(f"dedup.{name}: {value} here, but {where} was built with {old or 'no record of it'}, and "
+                          f"signatures of the two do not compare; set it back or {rebuild}")
+    return wanted, recorded
+
+
 def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
     filtering.require_source(spark, warehouse, STAGE)
+    wanted, recorded = _index_scheme(spark, warehouse, cfg, full=paths is None)
     owned = tables.in_list("warc_path", paths) if paths is not None else "true"
     everything = tables.read(spark, warehouse, tables.source_of(STAGE))
     source = everything.where(owned)
@@ -199,8 +244,11 @@ def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
             published = spark.createDataFrame([], tables.MINHASH_INDEX)
         decisions = deduplicate(spark, new, published, everything.select("doc_id", "text"), cfg).localCheckpoint()
         index = new.join(decisions.where("keep").select("doc_id"), "doc_id").withColumn("run_id", F.lit(run_id))
-        tables.replace_slice(index, warehouse, "minhash_index", owned)
         rows = source.join(decisions, "doc_id").withColumn("run_id", F.lit(run_id))
-        return filtering.publish(spark, cfg, STAGE, rows, owned, (("clusters_with_copies", "cluster_size > 1"),))
+        summary = filtering.publish(spark, cfg, STAGE, rows, owned, (("clusters_with_copies", "cluster_size > 1"),),
+                                    also=((index, "minhash_index", owned),))
+        if recorded != wanted:
+            tables.set_properties(spark, warehouse, "minhash_index", wanted)
+        return summary
     finally:
         new.unpersist()

@@ -75,15 +75,16 @@ def require_source(spark: SparkSession, warehouse: str, stage: str) -> None:
 
 
 def publish(spark: SparkSession, cfg: dict, stage: str, rows: DataFrame, owned: str,
-            kept_counters: tuple[tuple[str, str], ...] = ()) -> dict:
+            kept_counters: tuple[tuple[str, str], ...] = (), also: tuple[tuple[DataFrame, str, str], ...] = ()) -> dict:
     """Write a stage's decided `rows` (its source rows with `keep`, `reason`, `value` and its own columns) as
-    its slice `owned`: kept rows to its table, the others to `rejected`; then record its funnel in
-    `stage_stats`, counted from what was written. Returns the run's counts."""
+    its slice `owned`: kept rows to its table, the others to `rejected`, and the (df, table, predicate) slices
+    of `also` beside them, all at once; then record its funnel in `stage_stats`, counted from what was
+    written. Returns the run's counts."""
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
     table = tables.table_of(stage)
-    tables.replace_slice(rows.where("keep"), warehouse, table, owned)
     rejected = rows.where("NOT keep").withColumn("stage", F.lit(stage))
-    tables.replace_slice(rejected, warehouse, "rejected", f"stage = '{stage}' AND ({owned})")
+    tables.replace_slices(warehouse, [(rows.where("keep"), table, owned),
+                                      (rejected, "rejected", f"stage = '{stage}' AND ({owned})"), *also])
     kept = tables.read(spark, warehouse, table).where(owned)
     dropped = tables.read(spark, warehouse, "rejected").where(f"stage = '{stage}' AND ({owned})")
     counted = stats.record(spark, warehouse, run_id, stage, [

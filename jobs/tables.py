@@ -209,6 +209,16 @@ def read(spark: SparkSession, warehouse: str, table: str) -> DataFrame:
     return spark.read.format("delta").load(path(warehouse, table))
 
 
+def properties(spark: SparkSession, warehouse: str, table: str) -> dict[str, str]:
+    """The table's Delta properties (TBLPROPERTIES)."""
+    return {r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES delta.`{path(warehouse, table)}`").collect()}
+
+
+def set_properties(spark: SparkSession, warehouse: str, table: str, values: dict[str, str]) -> None:
+    pairs = ", ".join(f"{sql_literal(k)} = {sql_literal(v)}" for k, v in sorted(values.items()))
+    spark.sql(f"ALTER TABLE delta.`{path(warehouse, table)}` SET TBLPROPERTIES ({pairs})")
+
+
 def sql_literal(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -262,3 +272,16 @@ def replace_slice(df: DataFrame, warehouse: str, table: str, predicate: str) -> 
                     f"table {path(warehouse, table)}: another run committed to the same rows {attempt} times "
                     f"while this one was writing ({type(exc).__name__}: {first[:200]}); run it again") from None
             time.sleep(random.uniform(0.5, 2.0) * attempt)
+
+
+def replace_slices(warehouse: str, slices: list[tuple[DataFrame, str, str]]) -> None:
+    """`replace_slice` for each (df, table, predicate), the tables written at once from threads of one session:
+    each is still its own transaction, and the commits of one overlap the others' work. Raises the first
+    failure once every write has ended."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(slices), thread_name_prefix="write") as pool:
+        futures = [pool.submit(replace_slice, df, warehouse, table, predicate) for df, table, predicate in slices]
+    for future in futures:
+        future.result()
+

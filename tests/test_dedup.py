@@ -210,3 +210,39 @@ def test_incremental_refresh_against_the_published_index(spark, sample_recalled,
     assert dedup.run(spark, cfg, FILES[2:]) == summary
     assert (snapshot(spark, warehouse, "deduped"), snapshot(spark, warehouse, "rejected", "stage = 'dedup'")) == before
     assert tables.read(spark, warehouse, "deduped").where("run_id = 'night2-again'").count() == summary["kept"]
+
+
+def test_an_index_of_other_signatures_is_refused_until_rebuilt(spark, sample_recalled, tmp_path):
+    """minhash_index records what its signatures were made with. A refresh with other MinHash settings, or
+    against an index made by another version of the keys, stops with one line naming the key before writing
+    anything; a run over all documents rebuilds the index with the new settings."""
+    import copy
+
+    from jobs.config import ConfigError
+    warehouse, cfg = copy_warehouse(sample_recalled, tmp_path, "night1")
+    dedup.run(spark, cfg, FILES[:2])
+    assert {k: v for k, v in tables.properties(spark, warehouse, "minhash_index").items()
+            if k.startswith("webmath.dedup.")} == {
+        "webmath.dedup.keys_version": str(dedup_udf.KEYS_VERSION), "webmath.dedup.ngram": "5",
+        "webmath.dedup.bands": "18", "webmath.dedup.rows": "7", "webmath.dedup.seed": "1",
+        "webmath.dedup.max_chars": "500000"}
+    state = lambda: (snapshot(spark, warehouse, "deduped"), sorted(  # noqa: E731
+        tuple(r) for r in tables.read(spark, warehouse, "minhash_index").select("doc_id", "run_id").collect()))
+    before = state()
+    changed = copy.deepcopy(cfg)
+    changed["dedup"]["bands"] = 20
+    with pytest.raises(ConfigError, match=r"^dedup\.bands: 20 here, but .*minhash_index was built with 18, "):
+        dedup.run(spark, changed, FILES[2:])
+    tables.set_properties(spark, warehouse, "minhash_index", {"webmath.dedup.keys_version": "1"})
+    with pytest.raises(ConfigError, match=r"minhash_index: its signatures are of dedup keys version 1 and "
+                                          rf"this webmath makes version {dedup_udf.KEYS_VERSION}; rebuild"):
+        dedup.run(spark, cfg, FILES[2:])
+    assert state() == before
+
+    rebuilt = dedup.run(spark, changed, None)
+    assert rebuilt["input"] == tables.read(spark, warehouse, "math_recall").count()
+    assert tables.properties(spark, warehouse, "minhash_index")["webmath.dedup.bands"] == "20"
+    assert tables.properties(spark, warehouse, "minhash_index")["webmath.dedup.keys_version"] == str(
+        dedup_udf.KEYS_VERSION)
+    assert tables.read(spark, warehouse, "minhash_index").where("size(bands) != 20").count() == 0
+

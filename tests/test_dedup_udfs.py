@@ -49,10 +49,29 @@ def test_shingles_are_word_ngrams():
     toks = dedup.words("a b c d e f a b c d e")
     assert len(dedup.shingles(toks, 5)) == 6          # abcde bcdef cdefa defab efabc fabcd; abcde repeats
     assert len(dedup.shingles(toks, 5, distinct=False)) == 7
-    assert len(dedup.shingles(["only", "three", "words"], 5)) == 1
-    assert len(dedup.shingles([], 5)) == 0
-    # the same words in the same order give the same hashes in any call
-    assert np.array_equal(dedup.shingles(toks, 5), dedup.shingles(list(toks), 5))
+    assert len(dedup.shingles(dedup.words("only three words"), 5)) == 1
+    assert len(dedup.shingles(dedup.words(" ... "), 5)) == 0
+    # the same words in the same order give the same hashes, whatever surrounds them
+    assert np.array_equal(dedup.shingles(toks, 5), dedup.shingles(dedup.words("(A) b, c; D e F  a b c d E!"), 5))
+
+
+@pytest.mark.parametrize("text", [
+    "The integral of $x^2$ is  x^3/3.\n\nSee also: Riemann sums!",
+    "İstanbul ﬁne naïve x_y 北京大学 — “quoted” 1,234.5 ½ ²³ 😀emoji\u00a0nbsp Ωμέγα ДЕЛО",
+    "   ", "_", "a", "",
+])
+def test_words_are_the_regex_word_runs_of_the_lowered_text(text):
+    import re
+    assert dedup.words(text).joined() == " ".join(re.findall(r"\w+", text.lower()))
+    assert len(dedup.words(text)) == len(re.findall(r"\w+", text.lower()))
+
+
+def test_word_hashes_depend_only_on_the_word():
+    a = dedup.words("cat dog cat").hashes()
+    b = dedup.words("dog? CAT!").hashes()
+    assert a.dtype == np.uint64 and len(a) == 3
+    assert a[0] == a[2] == b[1] and a[1] == b[0] and a[0] != a[1]
+    assert len(set(dedup.words("ab ba aab aba baa a b").hashes().tolist())) == 7
 
 
 def test_jaccard_exact_values():
@@ -61,6 +80,18 @@ def test_jaccard_exact_values():
     assert dedup.jaccard("a b c d e f", "a b c d e f g", OPTS) == pytest.approx(2 / 3)
     assert dedup.jaccard("a b c d e f", "u v w x y z", OPTS) == 0.0
     assert dedup.jaccard("", "a b c", OPTS) == 0.0
+
+
+def test_jaccard_frame_equals_pair_by_pair(sample_docs):
+    import pandas as pd
+    texts = [sample_docs[u]["text"] for u in sorted(sample_docs)[:6]]
+    a = "a b c d e f"
+    rows = [(texts[1], texts[0]), (texts[2], texts[0]), (texts[0], texts[0]), (a, None), (None, a),
+            (texts[3], texts[4]), ("a b c d e f g", a), (texts[5], texts[4])]
+    frame = pd.DataFrame(rows, columns=["text", "other_text"])
+    got = dedup.jaccard_frame(frame, OPTS)
+    assert got.tolist() == [dedup.jaccard(x, y, OPTS) for x, y in rows]
+    assert got[2] == 1.0 and got[3] == got[4] == 0.0 and got[6] == pytest.approx(2 / 3)
 
 
 def test_signatures_batch_equals_one_by_one_and_are_seeded(sample_docs):
@@ -76,6 +107,17 @@ def test_signatures_batch_equals_one_by_one_and_are_seeded(sample_docs):
     assert np.array_equal(distinct, batch[:40])
     other_seed = dedup.signatures(sets[:40], dedup.MinHashOptions(seed=2, bands=18, rows=7))
     assert (other_seed != batch[:40]).mean() > 0.99
+
+
+def test_signatures_are_the_minima_of_the_seeded_multiply_shift_hashes():
+    """The blocked, grouped computation equals the definition: per permutation i, min over the shingles x of
+    (a_i * x + b_i mod 2^64) >> 32, for sets small and larger than a group."""
+    rng = np.random.default_rng(3)
+    sets = [rng.integers(0, 2 ** 63, size=n, dtype=np.uint64) for n in (1, 5, 1000, 40000, 7)]
+    a, b = dedup.hash_family(126, 1)
+    with np.errstate(over="ignore"):
+        naive = np.stack([((a[:, None] * s[None, :] + b[:, None]) >> np.uint64(32)).min(axis=1) for s in sets])
+    assert np.array_equal(dedup.signatures(sets, OPTS), naive.astype(np.uint32))
 
 
 def test_estimated_jaccard_tracks_exact_on_a_planted_near_duplicate(sample_docs):

@@ -6,6 +6,9 @@ are laid end to end, each block of hash functions is applied to all of them in o
 `np.minimum.reduceat` takes each document's minimum. No Python loop runs per shingle or per hash function
 value. The hash family is multiply-shift, `(a * x + b) >> 32` on 64-bit shingle hashes with odd `a`, its
 parameters drawn from a seeded generator, so the same seed gives the same signatures on every machine.
+
+Words are found and hashed in NumPy as well: a text becomes its array of code points, a table marks the word
+characters, and every word's hash comes from one prefix sum over the text. No Python string is made per word.
 """
 from __future__ import annotations
 
@@ -18,7 +21,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 import pandas as pd
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 # Mixing constants (splitmix64's finaliser) and the multipliers that fold n word hashes into a shingle hash.
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -32,6 +34,11 @@ _BLOCK = 1 << 18
 _GROUP = 1 << 15
 
 
+# The version of how words, shingles and hashes are made: signatures and band hashes of two versions (or of two
+# settings of the options below) do not compare, so `minhash_index` records both.
+KEYS_VERSION = 2
+
+
 @dataclass(frozen=True)
 class MinHashOptions:
     ngram: int = 5
@@ -43,6 +50,11 @@ class MinHashOptions:
     @property
     def permutations(self) -> int:
         return self.bands * self.rows
+
+    def scheme(self) -> dict[str, str]:
+        """Everything a page's signature and band hashes depend on, by name."""
+        return {"keys_version": str(KEYS_VERSION), "ngram": str(self.ngram), "bands": str(self.bands),
+                "rows": str(self.rows), "seed": str(self.seed), "max_chars": str(self.max_chars)}
 
     @property
     def threshold(self) -> float:
@@ -82,9 +94,84 @@ def normalize_url(url: str | None, tracking: frozenset = frozenset()) -> str | N
     return urlunsplit(("", host, path, urlencode(query), "")).lstrip("/")
 
 
-def words(text: str | None, max_chars: int = 500_000) -> list[str]:
+@lru_cache(maxsize=1)
+def _word_chars() -> np.ndarray:
+    """For every code point, whether it is a word character: alphanumeric or `_`, which is exactly what `\\w`
+    matches in a `re` str pattern."""
+    table = np.fromiter((chr(c).isalnum() for c in range(0x110000)), dtype=bool, count=0x110000)
+    table[ord("_")] = True
+    return table
+
+
+def _inverse(a: np.uint64) -> np.uint64:
+    """The inverse of an odd number modulo 2^64 (Newton's iteration doubles the correct bits each step)."""
+    x = a
+    with np.errstate(over="ignore"):
+        for _ in range(6):
+            x = x * (np.uint64(2) - a * x)
+    return x
+
+
+# Words are hashed as polynomials in _BASE over their code points, all of a text's at once from one prefix sum:
+# the word at [s, e) is (Q[e] - Q[s]) * _BASE^-s, where Q[i] = sum of cp[j] * _BASE^j for j < i (mod 2^64).
+_BASE = np.uint64(0x100000001B3)
+_BASE_INV = _inverse(_BASE)
+_powers: list[np.ndarray] = []
+
+
+def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """_BASE^i and _BASE^-i for i < n (at least), grown on demand and shared by every later call."""
+    if not _powers or len(_powers[0]) < n:
+        size = max(n, 1 << 16, 2 * len(_powers[0]) if _powers else 0)
+        tables = []
+        for base in (_BASE, _BASE_INV):
+            steps = np.full(size, base, dtype=np.uint64)
+            steps[0] = 1
+            with np.errstate(over="ignore"):
+                tables.append(np.cumprod(steps, dtype=np.uint64))
+        _powers[:] = tables
+    return _powers[0], _powers[1]
+
+
+class Words:
+    """A text's normalised words: the runs of word characters (`\\w+`) of its lower-cased first `max_chars`
+    characters, held as code-point spans rather than as Python strings."""
+
+    __slots__ = ("points", "inside", "starts", "ends")
+
+    def __init__(self, text: str | None, max_chars: int = 500_000) -> None:
+        lowered = text[:max_chars].lower() if isinstance(text, str) else ""
+        self.points = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        self.inside = _word_chars()[self.points]
+        edges = np.diff(self.inside.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+        self.starts, self.ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def hashes(self) -> np.ndarray:
+        """One 64-bit hash per word, in text order: equal words hash equal in every process."""
+        if not len(self):
+            return np.empty(0, dtype=np.uint64)
+        n = len(self.points)
+        power, inverse = _power_tables(n + 1)
+        prefix = np.zeros(n + 1, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            np.cumsum(self.points.astype(np.uint64) * power[:n], out=prefix[1:])
+            h = (prefix[self.ends] - prefix[self.starts]) * inverse[self.starts]
+            return _mix(h + (self.ends - self.starts).astype(np.uint64) * _M2)
+
+    def joined(self) -> str:
+        """The words joined by single spaces."""
+        points, keep = self.points.copy(), self.inside.copy()
+        gaps = self.starts[1:] - 1                    # the character before each word but the first
+        points[gaps], keep[gaps] = ord(" "), True
+        return points[keep].tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def words(text: str | None, max_chars: int = 500_000) -> Words:
     """The normalised words of a text: lower case, `\\w+` runs; punctuation and whitespace never count."""
-    return _WORD.findall(text[:max_chars].lower()) if text else []
+    return Words(text, max_chars)
 
 
 def content_key(text: str | None, max_chars: int = 500_000) -> str | None:
@@ -93,8 +180,8 @@ def content_key(text: str | None, max_chars: int = 500_000) -> str | None:
     return _words_key(words(text, max_chars))
 
 
-def _words_key(toks: list[str]) -> str | None:
-    return hashlib.sha1(" ".join(toks).encode("utf-8")).hexdigest()[:32] if toks else None
+def _words_key(toks: Words) -> str | None:
+    return hashlib.sha1(toks.joined().encode("utf-8", "surrogatepass")).hexdigest()[:32] if len(toks) else None
 
 
 # --- shingles and signatures -------------------------------------------------------------------------------
@@ -107,15 +194,15 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(31))
 
 
-def shingles(toks: list[str], n: int, distinct: bool = True) -> np.ndarray:
+def shingles(toks: Words, n: int, distinct: bool = True) -> np.ndarray:
     """The 64-bit hashes of the word n-grams of `toks` (one shingle of all words when there are fewer than
     n): distinct and sorted, or (`distinct=False`, all MinHash needs: a minimum ignores repeats) in text
-    order. Empty for no words. Word hashes are pandas' fixed-key SipHash, the same in every process."""
-    if not toks:
+    order. Empty for no words."""
+    if not len(toks):
         return np.empty(0, dtype=np.uint64)
-    w = pd.util.hash_array(np.asarray(toks, dtype=object), categorize=False)
-    k = min(n, len(toks))
-    count = len(toks) - k + 1
+    w = toks.hashes()
+    k = min(n, len(w))
+    count = len(w) - k + 1
     h = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(k):
@@ -163,8 +250,9 @@ def _sign(sets: list[np.ndarray], a: np.ndarray, b: np.ndarray, out: np.ndarray,
             block = buf[:q - p]
             np.multiply(a[p:q, None], x[None, :], out=block)
             np.add(block, b[p:q, None], out=block)
-            np.right_shift(block, np.uint64(32), out=block)
-            out[rows, p:q] = np.minimum.reduceat(block, starts, axis=1).T.astype(np.uint32)
+            # the top 32 bits of the minimum are the minimum of the top 32 bits: shift only the minima
+            low = np.minimum.reduceat(block, starts, axis=1)
+            out[rows, p:q] = (low >> np.uint64(32)).T.astype(np.uint32)
 
 
 def band_hashes(sigs: np.ndarray, opts: MinHashOptions) -> np.ndarray:
@@ -188,8 +276,14 @@ def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
 
 def jaccard(text_a: str | None, text_b: str | None, opts: MinHashOptions) -> float:
     """Jaccard similarity of the two texts' word n-gram shingle sets (0 when either has no words)."""
-    a = shingles(words(text_a, opts.max_chars), opts.ngram)
-    b = shingles(words(text_b, opts.max_chars), opts.ngram)
+    return _set_jaccard(_shingle_set(text_a, opts), _shingle_set(text_b, opts))
+
+
+def _shingle_set(text: str | None, opts: MinHashOptions) -> np.ndarray:
+    return shingles(words(text, opts.max_chars), opts.ngram)
+
+
+def _set_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     if not len(a) or not len(b):
         return 0.0
     inter = len(np.intersect1d(a, b, assume_unique=True))
@@ -205,20 +299,29 @@ def key_frame(frame: pd.DataFrame, opts: MinHashOptions, tracking: frozenset = f
     """For a batch with `url` and `text`: the normalised URL, the content hash, the MinHash signature
     (int32 view of the uint32 values) and the band hashes; signature and bands are None for a page without
     words."""
-    toks = [words(t, opts.max_chars) for t in frame["text"]]
-    sets = [shingles(t, opts.ngram, distinct=False) for t in toks]
+    sets, content = [], []
+    for text in frame["text"]:
+        toks = words(text, opts.max_chars)
+        sets.append(shingles(toks, opts.ngram, distinct=False))
+        content.append(_words_key(toks))
     sigs = signatures(sets, opts)
     bands = band_hashes(sigs, opts)
     sig32 = sigs.view(np.int32)
     has = [len(s) > 0 for s in sets]
     return pd.DataFrame({
         "url_key": [normalize_url(u, tracking) for u in frame["url"]],
-        "content_key": [_words_key(t) for t in toks],
+        "content_key": content,
         "signature": [sig32[i] if has[i] else None for i in range(len(sets))],
         "bands": [bands[i] if has[i] else None for i in range(len(sets))],
     }, columns=KEY_COLUMNS)
 
 
 def jaccard_frame(frame: pd.DataFrame, opts: MinHashOptions) -> pd.Series:
-    """Jaccard of each row's `text` and `other_text`."""
-    return pd.Series([jaccard(a, b, opts) for a, b in zip(frame["text"], frame["other_text"])], dtype="float64")
+    """Jaccard of each row's `text` and `other_text`. Rows that share an `other_text` (the page kept, which
+    the join hands over next to each other) shingle it once."""
+    out, last, last_set = [], object(), None
+    for a, b in zip(frame["text"], frame["other_text"]):
+        if b != last:
+            last, last_set = b, _shingle_set(b, opts)
+        out.append(_set_jaccard(_shingle_set(a, opts), last_set))
+    return pd.Series(out, dtype="float64")
