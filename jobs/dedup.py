@@ -83,28 +83,29 @@ def _small_star(e: DataFrame) -> DataFrame:
     return linked.unionByName(low.select("u", F.col("m").alias("v"))).distinct()
 
 
-def _fingerprint(e: DataFrame) -> tuple:
-    """The (distinct) edge set's size and two order-free sums of 64-bit hashes of its edges, in one small job:
-    a round that changes the edges changes these too, but for hash collisions as unlikely as 2^-64."""
-    return tuple(e.agg(F.count(F.lit(1)), F.sum(F.xxhash64("u", "v").cast("decimal(38,0)")),
-                       F.sum(F.xxhash64("v", "u").cast("decimal(38,0)"))).first())
+def _converged(e: DataFrame) -> bool:
+    """Whether the edges (u, v), u > v, are a forest of stars, which is where the rounds stop: every node has
+    at most one edge to a smaller node, and no node that has one is the smaller node of another. Then each
+    star's centre is the smallest node of its component. One small job."""
+    up = e.groupBy("u").agg(F.count(F.lit(1)).alias("n"))
+    centres = e.select(F.col("v").alias("u")).distinct().withColumn("centre", F.lit(True))
+    return up.join(centres, "u", "left").where("n > 1 OR centre").isEmpty()
 
 
 def connected_components(edges: DataFrame, max_iterations: int) -> DataFrame:
     """Undirected edges (a, b) -> (node, component) for every node on an edge, the component named by its
-    smallest node: large-star and small-star rounds (Kiveris et al., 2014) until the edges stop changing,
-    when every node points at its component's smallest node. Edges are kept as (u, v) with u > v."""
+    smallest node: large-star and small-star rounds (Kiveris et al., 2014) until the edges are a forest of
+    stars, each node pointing at its component's smallest node. Edges are kept as (u, v) with u > v."""
     e = (edges.select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v")).where("u != v")
          .distinct().localCheckpoint())
-    seen = _fingerprint(e)
     for _ in range(max_iterations):
-        nxt = _small_star(_large_star(e)).localCheckpoint()
-        e, seen, before = nxt, _fingerprint(nxt), seen
-        if seen == before:
+        if _converged(e):
             break
+        e = _small_star(_large_star(e)).localCheckpoint()
     else:
-        raise RuntimeError(f"connected components did not converge in {max_iterations} rounds "
-                           f"(dedup.max_iterations)")
+        if not _converged(e):
+            raise RuntimeError(f"connected components did not converge in {max_iterations} rounds "
+                               f"(dedup.max_iterations)")
     return e.select(F.col("u").alias("node"), F.col("v").alias("component")).unionByName(
         e.select(F.col("v").alias("node"), F.col("v").alias("component"))).distinct()
 
@@ -114,7 +115,7 @@ def _texts_of(spark: SparkSession, texts: DataFrame, pairs: DataFrame) -> DataFr
     The ids are broadcast to the scan when they fit Spark's own broadcast threshold
     (`spark.sql.autoBroadcastJoinThreshold`, at 64 bytes an id), so only these pages' texts are shuffled;
     more ids than that are joined by a shuffle."""
-    ids = pairs.select("doc_id").unionByName(pairs.select(F.col("target").alias("doc_id"))).distinct().localCheckpoint()
+    ids = pairs.select("doc_id").unionByName(pairs.select(F.col("target").alias("doc_id"))).distinct()
     limit = spark._jsparkSession.sessionState().conf().autoBroadcastJoinThreshold()
     small = 0 <= ids.count() * 64 <= limit
     return texts.join(F.broadcast(ids) if small else ids, "doc_id", "left_semi").localCheckpoint()
@@ -191,7 +192,6 @@ def deduplicate(spark: SparkSession, new: DataFrame, published: DataFrame, texts
         hop = removed.select(F.col("doc_id").alias("final"), F.col("target").alias("next"))
         resolved = resolved.join(hop, "final", "left").select(
             "doc_id", "target", "reason", "how", F.coalesce("next", "final").alias("final"))
-    resolved = resolved.localCheckpoint()
     value = F.concat_ws(" ", "final", "how",
                         F.when(F.col("final") != F.col("target"), F.concat(F.lit("via "), F.col("target"))))
     dropped = resolved.select("doc_id", F.lit(False).alias("keep"), "reason", value.alias("value"),

@@ -54,9 +54,11 @@ def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
     out = extracted(spark, cfg, paths).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         owned = tables.in_list("warc_path", paths)
-        tables.replace_slice(out.where("kind = 'document'"), warehouse, "documents", owned)
-        tables.replace_slice(out.where("kind = 'rejected'"), warehouse, "rejected", f"stage = '{STAGE}' AND {owned}")
-        tables.replace_slice(out.where("kind = 'file'"), warehouse, "ingest_log", owned)
+        out.count()                                   # extract once, then write the three tables from the cache
+        tables.replace_slices(warehouse, [
+            (out.where("kind = 'document'"), "documents", owned),
+            (out.where("kind = 'rejected'"), "rejected", f"stage = '{STAGE}' AND {owned}"),
+            (out.where("kind = 'file'"), "ingest_log", owned)])
     finally:
         out.unpersist()
     return record_stats(spark, warehouse, run_id, paths)

@@ -102,6 +102,7 @@ def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | N
     owned = tables.in_list("warc_path", paths) if paths is not None else "true"
     rows = scored(spark, cfg, stage, owned).persist(StorageLevel.MEMORY_AND_DISK)
     try:
+        rows.count()                                  # score once; publish writes both tables from the cache
         return publish(spark, cfg, stage.name, rows, owned, stage.kept_counters)
     finally:
         rows.unpersist()

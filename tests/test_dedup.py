@@ -133,6 +133,13 @@ def test_connected_components_in_spark(spark):
     with pytest.raises(RuntimeError, match="dedup.max_iterations"):
         dedup.connected_components(spark.createDataFrame([(str(i), str(i + 1)) for i in range(40)],
                                                          "a string, b string"), 1)
+    # links that are already stars around their smallest node need no round; anything else needs one
+    stars = spark.createDataFrame([("1", "5"), ("6", "1"), ("2", "7"), ("3", "4")], "a string, b string")
+    assert {r["node"]: r["component"] for r in dedup.connected_components(stars, 0).collect()} == {
+        "1": "1", "5": "1", "6": "1", "2": "2", "7": "2", "3": "3", "4": "3"}
+    for not_stars in ([("1", "5"), ("5", "7")], [("9", "1"), ("9", "2")]):
+        with pytest.raises(RuntimeError, match="did not converge in 0 rounds"):
+            dedup.connected_components(spark.createDataFrame(not_stars, "a string, b string"), 0)
 
 
 def test_a_giant_bucket_of_boilerplate_pages(spark, documents):

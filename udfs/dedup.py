@@ -284,9 +284,11 @@ def _shingle_set(text: str | None, opts: MinHashOptions) -> np.ndarray:
 
 
 def _set_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard of two sorted sets of distinct values."""
     if not len(a) or not len(b):
         return 0.0
-    inter = len(np.intersect1d(a, b, assume_unique=True))
+    at = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    inter = int(np.count_nonzero(b[at] == a))
     return inter / (len(a) + len(b) - inter)
 
 
