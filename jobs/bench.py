@@ -197,16 +197,6 @@ def _process_tree() -> dict[int, list[str]]:
     return {pid: stats[pid] for pid in tree if pid in stats}
 
 
-def _tree_cpu_seconds() -> float | None:
-    """CPU seconds used so far by this process and its descendants, the reaped ones included; None where
-    /proc is not there."""
-    if not Path("/proc/self/stat").exists():
-        return None
-    ticks = os.sysconf("SC_CLK_TCK")
-    return sum(sum(int(f) for f in fields[11:15]) / ticks   # utime stime cutime cstime
-               for fields in _process_tree().values())
-
-
 def decontaminate_runs(paths: list[str], cfg: dict, loop_docs: int, truth_path: Path | None) -> tuple[dict, str]:
     """Decontamination (drop policy, all four test sets) over every extracted document: the same function in a
     plain loop, then the stage on Spark, index build and broadcast included."""
@@ -236,12 +226,14 @@ def decontaminate_runs(paths: list[str], cfg: dict, loop_docs: int, truth_path: 
         filtering.scored(spark, cfg, decontaminate.STAGE).write.format("noop").mode("overwrite").save()
         compute = {"docs": docs.count(), "seconds": time.time() - start, "cores": cores}
         decontaminate._INDEXES.clear()   # the stage builds its index as a real run does
-        load, cpu, start = os.getloadavg()[0], _tree_cpu_seconds(), time.time()
-        summary = filtering.run(spark, cfg, decontaminate.STAGE, paths)
-        stage = {"docs": summary["input"], "seconds": time.time() - start, "cores": cores}
-        results = {"loop": loop, "spark-compute": compute, "spark-stage": stage}
-        if cpu is not None:
-            results["spark-stage-cpu"] = {"docs": summary["input"], "seconds": _tree_cpu_seconds() - cpu, "cores": 1}
+        with TreeMonitor() as monitor:
+            load, cpu, start = os.getloadavg()[0], monitor.cpu_seconds(), time.time()
+            summary = filtering.run(spark, cfg, decontaminate.STAGE, paths)
+            stage = {"docs": summary["input"], "seconds": time.time() - start, "cores": cores}
+            results = {"loop": loop, "spark-compute": compute, "spark-stage": stage}
+            if cpu is not None:
+                results["spark-stage-cpu"] = {"docs": summary["input"], "seconds": monitor.cpu_seconds() - cpu,
+                                              "cores": 1}
         leaks = _leak_report(spark, cfg, truth_path) if truth_path is not None else ""
         note = (f"index: {index.size:,} n-grams of {len(index.texts):,} benchmark texts, built in {built:.1f} s "
                 f"(inside the stage's time)\n"
@@ -254,27 +246,45 @@ def decontaminate_runs(paths: list[str], cfg: dict, loop_docs: int, truth_path: 
         spark.stop()
 
 
-class PeakMemory:
-    """Samples the resident memory of this process (unless `itself` is False) and its descendants (the JVM,
-    Spark's Python workers) every 0.2 s while in use: the largest single process and the largest sum, over the
-    whole use and, with `lap()`, since the last lap."""
+class TreeMonitor:
+    """Samples this process (unless `itself` is False) and its descendants (the JVM, Spark's Python workers)
+    every 0.2 s while in use: resident memory, as the largest single process and the largest sum, over the
+    whole use and, with `lap()`, since the last lap; and CPU seconds (`cpu_seconds()`).
+
+    CPU is each process's own user + system time as last sampled, summed over every process seen. Reaped
+    children's times (cutime) are not used: Spark's Python daemon ignores SIGCHLD, so the kernel discards its
+    workers' times when they exit and no parent ever accounts for them. A process loses at most the CPU of
+    its last 0.2 s; one that lives less than that may be missed."""
 
     def __init__(self, itself: bool = True) -> None:
         import threading
         self.itself = itself
         self.largest = self.total = 0
         self._lap = (0, 0)
+        self._cpu: dict[tuple[int, str], float] = {}      # (pid, start time) -> CPU seconds last seen
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample_once(self) -> None:
-        sizes = [int(fields[21]) * os.sysconf("SC_PAGE_SIZE")   # rss, in pages
-                 for pid, fields in _process_tree().items() if self.itself or pid != os.getpid()]
+        tree = {pid: fields for pid, fields in _process_tree().items() if self.itself or pid != os.getpid()}
+        page, ticks = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
+        sizes = [int(fields[21]) * page for fields in tree.values()]           # rss, in pages
         largest, total = max(sizes, default=0), sum(sizes)
         with self._lock:
             self.largest, self.total = max(self.largest, largest), max(self.total, total)
             self._lap = (max(self._lap[0], largest), max(self._lap[1], total))
+            for pid, fields in tree.items():                                    # utime + stime
+                self._cpu[(pid, fields[19])] = (int(fields[11]) + int(fields[12])) / ticks
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds of every process seen so far, this moment included; None where /proc is not there.
+        The difference of two calls is the CPU used between them."""
+        if not Path("/proc/self/stat").exists():
+            return None
+        self._sample_once()
+        with self._lock:
+            return sum(self._cpu.values())
 
     def _sample(self) -> None:
         while not self._stop.wait(0.2):
@@ -288,7 +298,7 @@ class PeakMemory:
             peaks, self._lap = self._lap, (0, 0)
         return peaks
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> "TreeMonitor":
         if Path("/proc/self/statm").exists():
             self._thread.start()
         return self
@@ -310,36 +320,32 @@ def _adopt_orphans() -> None:
         pass
 
 
-def _descendants_cpu_seconds() -> float:
-    """CPU seconds used so far by the descendants of this process, alive or reaped; not by itself."""
-    own = os.times()
-    return (_tree_cpu_seconds() or 0.0) - own.user - own.system
-
-
 def watch(cmd: list[str], log: Path, env: dict | None = None) -> dict:
     """Run `cmd` (its output to `log`, its stderr to `log`.err) and measure it per stage: the stages are the
     lines `[stage] 12.3s: counter N, ...` it prints (webmath's own per-stage lines), each measured from the line
     before it (or from a `run ...` line, which ends the `startup`). Returns {"stages": [{stage, seconds (the
     line's own), interval, cpu_seconds, peak_largest, peak_total, counts}], "startup", "finish": the same
     without counts, "total": wall, CPU and peaks of the whole run, "returncode"}. CPU seconds are those of the
-    command's whole process tree, exited processes included; peaks are resident memory in bytes."""
+    command's whole process tree, exited processes included (see TreeMonitor); peaks are resident memory in
+    bytes."""
     from udfs.bench_compare import parse_stage_line
 
     _adopt_orphans()
-    started = last = time.time()
-    cpu_start = cpu_mark = _descendants_cpu_seconds()
-    with open(f"{log}.err", "w") as err:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err, text=True, bufsize=1)
-    stages, startup = [], None
-    with PeakMemory(itself=False) as memory, open(log, "w") as out:
+    with TreeMonitor(itself=False) as monitor, open(log, "w") as out:
+        started = last = time.time()
+        cpu_start = cpu_mark = monitor.cpu_seconds() or 0.0
+        with open(f"{log}.err", "w") as err:
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err, text=True,
+                                    bufsize=1)
+        stages, startup = [], None
         for line in proc.stdout:
             out.write(line)
             out.flush()
             parsed = parse_stage_line(line)
             if parsed is None and not (startup is None and line.startswith("run ")):
                 continue
-            now, cpu = time.time(), _descendants_cpu_seconds()
-            largest, total = memory.lap()
+            now, cpu = time.time(), monitor.cpu_seconds() or 0.0
+            largest, total = monitor.lap()
             segment = {"interval": now - last, "cpu_seconds": cpu - cpu_mark, "peak_largest": largest,
                        "peak_total": total}
             if parsed is None:
@@ -356,13 +362,13 @@ def watch(cmd: list[str], log: Path, env: dict | None = None) -> dict:
                     time.sleep(0.1)
             except ChildProcessError:
                 break
-        largest, total = memory.lap()
-    after, cpu = time.time(), _descendants_cpu_seconds()
+        largest, total = monitor.lap()
+        after, cpu = time.time(), monitor.cpu_seconds() or 0.0
     finish = {"seconds": after - last, "interval": after - last, "cpu_seconds": cpu - cpu_mark,
               "peak_largest": largest, "peak_total": total}
     return {"stages": stages, "startup": startup, "finish": finish, "returncode": proc.returncode,
-            "total": {"seconds": after - started, "cpu_seconds": cpu - cpu_start, "peak_largest": memory.largest,
-                      "peak_total": memory.total}}
+            "total": {"seconds": after - started, "cpu_seconds": cpu - cpu_start, "peak_largest": monitor.largest,
+                      "peak_total": monitor.total}}
 
 
 def dedup_runs(paths: list[str], cfg: dict, loop_docs: int) -> tuple[dict, str]:
@@ -393,13 +399,14 @@ def dedup_runs(paths: list[str], cfg: dict, loop_docs: int) -> tuple[dict, str]:
         for label, part in (("1x", paths[:max(1, len(paths) // 2)]), ("2x", paths)):
             for table in ("deduped", "minhash_index", "rejected"):
                 shutil.rmtree(tables.path(warehouse, table), ignore_errors=True)
-            cpu, start = _tree_cpu_seconds(), time.time()
-            with PeakMemory() as memory:
+            with TreeMonitor() as memory:
+                cpu, start = memory.cpu_seconds(), time.time()
                 summary = dedup.run(spark, cfg, part)
-            results[f"spark-stage-{label}"] = {"docs": summary["input"], "seconds": time.time() - start, "cores": cores}
-            if cpu is not None:
-                results[f"stage-cpu-{label}"] = {"docs": summary["input"], "seconds": _tree_cpu_seconds() - cpu,
-                                                 "cores": 1}
+                results[f"spark-stage-{label}"] = {"docs": summary["input"], "seconds": time.time() - start,
+                                                   "cores": cores}
+                if cpu is not None:
+                    results[f"stage-cpu-{label}"] = {"docs": summary["input"], "seconds": memory.cpu_seconds() - cpu,
+                                                     "cores": 1}
             notes.append(f"{label}: {len(part)} files, {summary['input']:,} documents, {summary['rejected']:,} "
                          f"removed; peak memory: largest process {memory.largest / 2**20:,.0f} MiB, all "
                          f"processes {memory.total / 2**20:,.0f} MiB")

@@ -12,8 +12,8 @@ from pyspark.sql import SparkSession
 from jobs import tables
 
 
-def _files(spark: SparkSession, location: str) -> int:
-    return int(spark.sql(f"DESCRIBE DETAIL delta.`{location}`").first()["numFiles"])
+def _files(table) -> int:
+    return int(table.detail().first()["numFiles"])
 
 
 def run(spark: SparkSession, cfg: dict) -> list[dict]:
@@ -25,12 +25,11 @@ def run(spark: SparkSession, cfg: dict) -> list[dict]:
     for name in tables.TABLES:
         if not tables.exists(spark, warehouse, name):
             continue
-        location = tables.path(warehouse, name)
-        table = DeltaTable.forPath(spark, location)
-        before = _files(spark, location)
+        table = DeltaTable.forPath(spark, tables.path(warehouse, name))
+        before = _files(table)
         if cfg["maintain"]["optimize"]:
             table.optimize().executeCompaction()
-        after = _files(spark, location)
+        after = _files(table)
         table.vacuum(float(hours))
         version = table.history(1).select("version").first()["version"]
         out.append({"table": name, "files_before": before, "files_after": after, "version": version})

@@ -209,14 +209,22 @@ def read(spark: SparkSession, warehouse: str, table: str) -> DataFrame:
     return spark.read.format("delta").load(path(warehouse, table))
 
 
+def sql_name(spark: SparkSession, warehouse: str, table: str) -> str:
+    """The table as a SQL identifier, delta.`<path>`. Delta takes it for a path only when the path is
+    absolute, so a relative one is qualified as the writers resolve it (Hadoop's working directory)."""
+    location = spark._jvm.org.apache.hadoop.fs.Path(path(warehouse, table))
+    qualified = location.getFileSystem(spark._jsc.hadoopConfiguration()).makeQualified(location).toString()
+    return f"delta.`{qualified}`"
+
+
 def properties(spark: SparkSession, warehouse: str, table: str) -> dict[str, str]:
     """The table's Delta properties (TBLPROPERTIES)."""
-    return {r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES delta.`{path(warehouse, table)}`").collect()}
+    return {r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES {sql_name(spark, warehouse, table)}").collect()}
 
 
 def set_properties(spark: SparkSession, warehouse: str, table: str, values: dict[str, str]) -> None:
     pairs = ", ".join(f"{sql_literal(k)} = {sql_literal(v)}" for k, v in sorted(values.items()))
-    spark.sql(f"ALTER TABLE delta.`{path(warehouse, table)}` SET TBLPROPERTIES ({pairs})")
+    spark.sql(f"ALTER TABLE {sql_name(spark, warehouse, table)} SET TBLPROPERTIES ({pairs})")
 
 
 def sql_literal(value: str) -> str:
