@@ -292,4 +292,3 @@ def replace_slices(warehouse: str, slices: list[tuple[DataFrame, str, str]]) -> 
         futures = [pool.submit(replace_slice, df, warehouse, table, predicate) for df, table, predicate in slices]
     for future in futures:
         future.result()
-
