@@ -246,7 +246,8 @@ def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
         index = new.join(decisions.where("keep").select("doc_id"), "doc_id").withColumn("run_id", F.lit(run_id))
         rows = source.join(decisions, "doc_id").withColumn("run_id", F.lit(run_id))
         summary = filtering.publish(spark, cfg, STAGE, rows, owned, (("clusters_with_copies", "cluster_size > 1"),),
-                                    also=((index, "minhash_index", owned),))
+                                    also=((index, "minhash_index", owned),),
+                                    counted_from=new.select("doc_id", "crawl").join(decisions, "doc_id"), source=new)
         if recorded != wanted:
             tables.set_properties(spark, warehouse, "minhash_index", wanted)
         return summary

@@ -54,22 +54,24 @@ def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
     out = extracted(spark, cfg, paths).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         owned = tables.in_list("warc_path", paths)
-        out.count()                                   # extract once, then write the three tables from the cache
+        out.count()                                   # extract once, then count and write from the cache
+        counted = count(out)
         tables.replace_slices(warehouse, [
             (out.where("kind = 'document'"), "documents", owned),
             (out.where("kind = 'rejected'"), "rejected", f"stage = '{STAGE}' AND {owned}"),
-            (out.where("kind = 'file'"), "ingest_log", owned)])
+            (out.where("kind = 'file'"), "ingest_log", owned),
+            stats.stage_slice(spark, run_id, STAGE, counted)])
     finally:
         out.unpersist()
-    return record_stats(spark, warehouse, run_id, paths)
+    total = lambda counter: sum(v for _, c, v in counted if c == counter)
+    return {"files": total("files"), "records_read": total("records_read"), "kept": total("kept"),
+            "skipped": sum(v for _, c, v in counted if c.startswith("rejected."))}
 
 
-def record_stats(spark: SparkSession, warehouse: str, run_id: str, paths: list[str]) -> dict:
-    owned = tables.in_list("warc_path", paths)
-    log = tables.read(spark, warehouse, "ingest_log").where(owned)
-    docs = tables.read(spark, warehouse, "documents").where(owned)
-    rejected = tables.read(spark, warehouse, "rejected").where(f"stage = '{STAGE}' AND {owned}")
-    counted = stats.record(spark, warehouse, run_id, STAGE, [
+def count(out: DataFrame) -> list[tuple[str, str, int]]:
+    """The stage's funnel counters, from the rows of the three tables (told apart by `kind`), in one job."""
+    log, docs, rejected = (out.where(f"kind = '{kind}'") for kind in ("file", "document", "rejected"))
+    return stats.count([
         stats.counts(log, "files"),
         stats.by(log, "status", "files"),
         stats.sums(log, "records_read"),
@@ -77,6 +79,3 @@ def record_stats(spark: SparkSession, warehouse: str, run_id: str, paths: list[s
         stats.counts(docs, "kept"),
         stats.by(rejected, "reason", "rejected"),
     ])
-    total = lambda counter: sum(v for _, c, v in counted if c == counter)
-    return {"files": total("files"), "records_read": total("records_read"), "kept": total("kept"),
-            "skipped": sum(v for _, c, v in counted if c.startswith("rejected."))}

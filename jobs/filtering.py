@@ -75,24 +75,24 @@ def require_source(spark: SparkSession, warehouse: str, stage: str) -> None:
 
 
 def publish(spark: SparkSession, cfg: dict, stage: str, rows: DataFrame, owned: str,
-            kept_counters: tuple[tuple[str, str], ...] = (), also: tuple[tuple[DataFrame, str, str], ...] = ()) -> dict:
+            kept_counters: tuple[tuple[str, str], ...] = (), also: tuple[tuple[DataFrame, str, str], ...] = (),
+            counted_from: DataFrame | None = None, source: DataFrame | None = None) -> dict:
     """Write a stage's decided `rows` (its source rows with `keep`, `reason`, `value` and its own columns) as
     its slice `owned`: kept rows to its table, the others to `rejected`, and the (df, table, predicate) slices
-    of `also` beside them, all at once; then record its funnel in `stage_stats`, counted from what was
-    written. Returns the run's counts."""
+    of `also` and its funnel in `stage_stats` beside them, all at once. The funnel is counted before the
+    writes from `counted_from` (the same rows as `rows`, or the columns of them that the counters read:
+    crawl, keep, reason; by default `rows` itself, which should then be persisted: the count is the pass
+    that fills the cache the writes read) and `input` from `source` (by default the decided rows). Returns
+    the run's counts."""
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
     table = tables.table_of(stage)
+    counted = stats.decisions(rows if counted_from is None else counted_from, kept_counters)
+    if source is not None:
+        counted = [row for row in counted if row[1] != "input"] + stats.count([stats.counts(source, "input")])
     rejected = rows.where("NOT keep").withColumn("stage", F.lit(stage))
     tables.replace_slices(warehouse, [(rows.where("keep"), table, owned),
-                                      (rejected, "rejected", f"stage = '{stage}' AND ({owned})"), *also])
-    kept = tables.read(spark, warehouse, table).where(owned)
-    dropped = tables.read(spark, warehouse, "rejected").where(f"stage = '{stage}' AND ({owned})")
-    counted = stats.record(spark, warehouse, run_id, stage, [
-        stats.counts(tables.read(spark, warehouse, tables.source_of(stage)).where(owned), "input"),
-        stats.counts(kept, "kept"),
-        *[stats.counts(kept.where(condition), counter) for counter, condition in kept_counters],
-        stats.by(dropped, "reason", "rejected"),
-    ])
+                                      (rejected, "rejected", f"stage = '{stage}' AND ({owned})"), *also,
+                                      stats.stage_slice(spark, run_id, stage, counted)])
     total = lambda prefix: sum(v for _, c, v in counted if c.startswith(prefix))
     return {"input": total("input"), "kept": total("kept"), "rejected": total("rejected."),
             **{counter: total(counter) for counter, _ in kept_counters}}
@@ -101,8 +101,7 @@ def publish(spark: SparkSession, cfg: dict, stage: str, rows: DataFrame, owned: 
 def run(spark: SparkSession, cfg: dict, stage: FilterStage, paths: list[str] | None = None) -> dict:
     owned = tables.in_list("warc_path", paths) if paths is not None else "true"
     rows = scored(spark, cfg, stage, owned).persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        rows.count()                                  # score once; publish writes both tables from the cache
+    try:                                  # scored once, by the count: both tables are written from the cache
         return publish(spark, cfg, stage.name, rows, owned, stage.kept_counters)
     finally:
         rows.unpersist()

@@ -1,4 +1,8 @@
-"""`stage_stats`: the funnel, counted from the tables each stage wrote (never from accumulators)."""
+"""`stage_stats`: the funnel, counted from the rows each stage wrote (never from accumulators).
+
+A stage counts the persisted DataFrames its writes read, in one job before the writes, and writes the
+counts beside its tables: the same rows as the tables' slices, without reading the tables back (which cost
+a Delta snapshot and a query per table, seconds a stage)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -30,15 +34,38 @@ def by(df: DataFrame, column: str, prefix: str) -> DataFrame:
         "crawl", F.concat(F.lit(prefix + "."), F.col(column)).alias("counter"), "value")
 
 
-def record(spark: SparkSession, warehouse: str, run_id: str, stage: str, frames: list[DataFrame]) -> list:
-    """Count `frames` (each already small: a few rows per crawl) in one job and replace the stage's rows of
-    `stage_stats` for this run with them. Returns the (crawl, counter, value) rows."""
-    counted = reduce(DataFrame.unionByName, frames).collect()
+def count(frames: list[DataFrame]) -> list[tuple[str, str, int]]:
+    """Count `frames` (each already small: a few rows per crawl) in one job: (crawl, counter, value) rows."""
+    return [(r["crawl"], r["counter"], int(r["value"] or 0))
+            for r in reduce(DataFrame.unionByName, frames).collect()]
+
+
+def decisions(decided: DataFrame, kept_counters: tuple[tuple[str, str], ...] = ()) -> list[tuple[str, str, int]]:
+    """The funnel counters of a stage's decided rows (crawl, keep, reason and what `kept_counters` read), in
+    one job and one pass over them: `input`, `kept`, each (counter, SQL condition) of `kept_counters` among
+    the kept, and `rejected.<reason>`, as (crawl, counter, value) rows; a counter with no rows has none."""
+    extra = [F.count_if(F.col("keep") & F.expr(condition)).alias(f"_c{i}")
+             for i, (_, condition) in enumerate(kept_counters)]
+    totals: dict[tuple[str, str], int] = {}
+    for r in decided.groupBy("crawl", "keep", "reason").agg(F.count(F.lit(1)).alias("_n"), *extra).collect():
+        n = int(r["_n"])
+        named = [("input", n)]
+        if r["keep"]:
+            named += [("kept", n)] + [(counter, int(r[f"_c{i}"])) for i, (counter, _) in enumerate(kept_counters)]
+        else:
+            named.append((f"rejected.{r['reason']}", n))
+        for counter, value in named:
+            totals[(r["crawl"], counter)] = totals.get((r["crawl"], counter), 0) + value
+    return [(crawl, counter, value) for (crawl, counter), value in totals.items() if value]
+
+
+def stage_slice(spark: SparkSession, run_id: str, stage: str, counted: list[tuple[str, str, int]]) -> tuple:
+    """The stage's rows of `stage_stats` for this run, from `count` rows: a (df, table, predicate) slice for
+    `tables.replace_slices`, written with the stage's own tables."""
     now = datetime.now(timezone.utc)
-    rows = [(run_id, stage, r["crawl"], r["counter"], int(r["value"] or 0), now) for r in counted]
+    rows = [(run_id, stage, crawl, counter, value, now) for crawl, counter, value in counted]
     predicate = f"run_id = {tables.sql_literal(run_id)} AND stage = {tables.sql_literal(stage)}"
-    tables.replace_slice(spark.createDataFrame(rows, tables.STAGE_STATS), warehouse, "stage_stats", predicate)
-    return [(crawl, counter, value) for _, _, crawl, counter, value, _ in rows]
+    return spark.createDataFrame(rows, tables.STAGE_STATS), "stage_stats", predicate
 
 
 def funnel(spark: SparkSession, warehouse: str, run_id: str | None = None) -> tuple[str, list]:

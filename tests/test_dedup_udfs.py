@@ -55,15 +55,34 @@ def test_shingles_are_word_ngrams():
     assert np.array_equal(dedup.shingles(toks, 5), dedup.shingles(dedup.words("(A) b, c; D e F  a b c d E!"), 5))
 
 
-@pytest.mark.parametrize("text", [
+WORD_TEXTS = [
     "The integral of $x^2$ is  x^3/3.\n\nSee also: Riemann sums!",
-    "İstanbul ﬁne naïve x_y 北京大学 — “quoted” 1,234.5 ½ ²³ 😀emoji\u00a0nbsp Ωμέγα ДЕЛО",
-    "   ", "_", "a", "",
-])
+    "İstanbul ﬁne naïve x_y 北京大学 — “quoted” 1,234.5 ½ ²³ 😀emoji\u00a0nbsp Ωμέγα ДЕЛО ΣΑΣ",
+    "   ", "_", "a", "", "nul\0inside", "ends with a word",
+]
+
+
+@pytest.mark.parametrize("text", WORD_TEXTS)
 def test_words_are_the_regex_word_runs_of_the_lowered_text(text):
     import re
-    assert dedup.words(text).joined() == " ".join(re.findall(r"\w+", text.lower()))
+    assert dedup.words(text).joined() == [" ".join(re.findall(r"\w+", text.lower()))]
     assert len(dedup.words(text)) == len(re.findall(r"\w+", text.lower()))
+
+
+def test_words_of_many_texts_are_each_texts_own(sample_docs):
+    """Texts read together (as the batch functions read them) give each text's words, hashes and shingles
+    exactly as read alone: no word or shingle spans two texts, the cut at max_chars is per text."""
+    texts = WORD_TEXTS + [None] + [sample_docs[u]["text"] for u in sorted(sample_docs)[:20]]
+    together = dedup.Words(texts, max_chars=3000)
+    alone = [dedup.words(t, max_chars=3000) for t in texts]
+    assert together.joined() == [w.joined()[0] for w in alone]
+    assert together.counts().tolist() == [len(w) for w in alone]
+    assert np.array_equal(together.hashes(), np.concatenate([w.hashes() for w in alone]))
+    flat, offsets = dedup.shingles_of_each(together, 5)
+    each = [dedup.shingles(w, 5, distinct=False) for w in alone]
+    assert np.diff(offsets).tolist() == [len(x) for x in each]
+    assert np.array_equal(flat, np.concatenate(each))
+    assert [len(x) for x in each][:8] == [9, 13, 0, 1, 1, 0, 1, 1]   # fewer than 5 words: one shingle of all
 
 
 def test_word_hashes_depend_only_on_the_word():

@@ -149,6 +149,13 @@ def test_stage_stats_funnel(spark, pipeline):
         ("math_precision", "input"): 164, ("math_precision", "kept"): 160,
         ("math_precision", "rejected.math_score_low"): 4,
     }
+    # counted from the rows the stages wrote, they are the written tables' own counts
+    rejected = Counter((r["stage"], f"rejected.{r['reason']}") for r in rows(spark, warehouse, "rejected"))
+    for stage in FILTERS + ("dedup",):
+        assert got[(stage, "kept")] == tables.read(spark, str(warehouse), tables.table_of(stage)).count()
+        assert got[(stage, "input")] == tables.read(spark, str(warehouse), tables.source_of(stage)).count()
+        assert {c: v for (s, c), v in got.items() if s == stage and c.startswith("rejected.")} == {
+            c: v for (s, c), v in rejected.items() if s == stage}
 
 
 def test_report(spark, pipeline, tmp_path):

@@ -134,23 +134,32 @@ def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class Words:
-    """A text's normalised words: the runs of word characters (`\\w+`) of its lower-cased first `max_chars`
-    characters, held as code-point spans rather than as Python strings."""
+    """The normalised words of one or more texts: the runs of word characters (`\\w+`) of each text's lower-cased
+    first `max_chars` characters, held as code-point spans rather than as Python strings. The texts lie end
+    to end, a NUL (no word character) between two, so no word spans two texts; `bounds[t]:bounds[t + 1]` are
+    the words of text t."""
 
-    __slots__ = ("points", "inside", "starts", "ends")
+    __slots__ = ("points", "inside", "starts", "ends", "bounds", "_texts")
 
-    def __init__(self, text: str | None, max_chars: int = 500_000) -> None:
-        lowered = text[:max_chars].lower() if isinstance(text, str) else ""
-        self.points = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    def __init__(self, texts: list, max_chars: int = 500_000) -> None:
+        lowered = [t[:max_chars].lower() if isinstance(t, str) else "" for t in texts]
+        self.points = np.frombuffer("\0".join(lowered).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         self.inside = _word_chars()[self.points]
         edges = np.diff(self.inside.view(np.int8), prepend=np.int8(0), append=np.int8(0))
         self.starts, self.ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)) + 1
+        self._texts = np.cumsum(lengths) - lengths      # where each text begins in `points`
+        self.bounds = np.searchsorted(self.starts, np.append(self._texts, len(self.points) + 1))
 
     def __len__(self) -> int:
         return len(self.starts)
 
+    def counts(self) -> np.ndarray:
+        """Words per text."""
+        return np.diff(self.bounds)
+
     def hashes(self) -> np.ndarray:
-        """One 64-bit hash per word, in text order: equal words hash equal in every process."""
+        """One 64-bit hash per word, in text order: equal words hash equal in every text and process."""
         if not len(self):
             return np.empty(0, dtype=np.uint64)
         n = len(self.points)
@@ -161,27 +170,31 @@ class Words:
             h = (prefix[self.ends] - prefix[self.starts]) * inverse[self.starts]
             return _mix(h + (self.ends - self.starts).astype(np.uint64) * _M2)
 
-    def joined(self) -> str:
-        """The words joined by single spaces."""
+    def joined(self) -> list[str]:
+        """Each text's words joined by single spaces."""
         points, keep = self.points.copy(), self.inside.copy()
-        gaps = self.starts[1:] - 1                    # the character before each word but the first
+        later = np.ones(len(self), dtype=bool)          # words after the first of their text
+        later[self.bounds[:-1][self.counts() > 0]] = False
+        gaps = self.starts[later] - 1                   # the character before each of them
         points[gaps], keep[gaps] = ord(" "), True
-        return points[keep].tobytes().decode("utf-32-le", "surrogatepass")
+        keep[self._texts[1:] - 1] = True                # the NULs between texts
+        return points[keep].tobytes().decode("utf-32-le", "surrogatepass").split("\0")
 
 
 def words(text: str | None, max_chars: int = 500_000) -> Words:
     """The normalised words of a text: lower case, `\\w+` runs; punctuation and whitespace never count."""
-    return Words(text, max_chars)
+    return Words([text], max_chars)
 
 
 def content_key(text: str | None, max_chars: int = 500_000) -> str | None:
     """sha1 of the normalised words: two pages that differ only in case, spacing or punctuation share it.
     None for a page without words."""
-    return _words_key(words(text, max_chars))
+    return _words_keys(words(text, max_chars))[0]
 
 
-def _words_key(toks: Words) -> str | None:
-    return hashlib.sha1(toks.joined().encode("utf-8", "surrogatepass")).hexdigest()[:32] if len(toks) else None
+def _words_keys(toks: Words) -> list[str | None]:
+    return [hashlib.sha1(j.encode("utf-8", "surrogatepass")).hexdigest()[:32] if n else None
+            for j, n in zip(toks.joined(), toks.counts())]
 
 
 # --- shingles and signatures -------------------------------------------------------------------------------
@@ -195,20 +208,42 @@ def _mix(h: np.ndarray) -> np.ndarray:
 
 
 def shingles(toks: Words, n: int, distinct: bool = True) -> np.ndarray:
-    """The 64-bit hashes of the word n-grams of `toks` (one shingle of all words when there are fewer than
-    n): distinct and sorted, or (`distinct=False`, all MinHash needs: a minimum ignores repeats) in text
-    order. Empty for no words."""
-    if not len(toks):
-        return np.empty(0, dtype=np.uint64)
+    """The 64-bit hashes of the word n-grams of `toks`, one text (one shingle of all words when there are
+    fewer than n): distinct and sorted, or (`distinct=False`, all MinHash needs: a minimum ignores repeats) in
+    text order. Empty for no words."""
+    h, _ = shingles_of_each(toks, n)
+    return _distinct(h) if distinct else h
+
+
+def _distinct(x: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of `x` (`np.unique`, without its hash table: a sort is faster here)."""
+    x = np.sort(x)
+    return x[np.concatenate(([True], x[1:] != x[:-1]))] if len(x) else x
+
+
+def shingles_of_each(toks: Words, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes, offsets): the word n-gram hashes of every text of `toks` end to end in text order (each text's
+    as `shingles(..., distinct=False)` gives them), text t's at `offsets[t]:offsets[t + 1]`."""
     w = toks.hashes()
-    k = min(n, len(w))
-    count = len(w) - k + 1
-    h = np.zeros(count, dtype=np.uint64)
+    counts = toks.counts()
+    per_text = np.where(counts >= n, counts - n + 1, np.minimum(counts, 1))
+    offsets = np.concatenate(([0], np.cumsum(per_text)))
+    out = np.empty(offsets[-1], dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for j in range(k):
-            h += w[j:j + count] * _SHINGLE_MULT[j % len(_SHINGLE_MULT)]
-        h = _mix(h + np.uint64(k))
-    return np.unique(h) if distinct else h
+        full = max(len(w) - n + 1, 0)
+        h = np.zeros(full, dtype=np.uint64)
+        for j in range(n):
+            h += w[j:j + full] * _SHINGLE_MULT[j % len(_SHINGLE_MULT)]
+        # text t's n-grams start at its words bounds[t] .. bounds[t + 1] - n, so none spans two texts
+        long = np.flatnonzero(counts >= n)
+        sizes = per_text[long]
+        slots = np.arange(sizes.sum()) + np.repeat(offsets[long] - (np.cumsum(sizes) - sizes), sizes)
+        out[slots] = _mix(h[slots + np.repeat(toks.bounds[long] - offsets[long], sizes)] + np.uint64(n))
+        for t in np.flatnonzero((counts > 0) & (counts < n)):   # fewer words than n: one shingle of them all
+            k, first = int(counts[t]), int(toks.bounds[t])
+            folded = (w[first:first + k] * np.resize(_SHINGLE_MULT, k)).sum(dtype=np.uint64)
+            out[offsets[t]] = _mix(folded + np.uint64(k))
+    return out, offsets
 
 
 @lru_cache(maxsize=8)
@@ -222,25 +257,31 @@ def hash_family(permutations: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def signatures(shingle_sets: list[np.ndarray], opts: MinHashOptions) -> np.ndarray:
     """MinHash signatures (documents x permutations, uint32) of a batch of shingle sets. A document without
-    shingles gets the all-ones row (it shares nothing with anything: callers leave it out of near dedup).
-    Documents are signed in groups of about `_GROUP` shingles, so the work stays in the cache however large
-    the batch (Spark hands over 10,000 rows at a time)."""
+    shingles gets the all-ones row (it shares nothing with anything: callers leave it out of near dedup)."""
+    lengths = [len(x) for x in shingle_sets]
+    flat = np.concatenate(shingle_sets) if shingle_sets else np.empty(0, dtype=np.uint64)
+    return signatures_of_each(flat, np.concatenate(([0], np.cumsum(lengths, dtype=np.int64))), opts)
+
+
+def signatures_of_each(hashes: np.ndarray, offsets: np.ndarray, opts: MinHashOptions) -> np.ndarray:
+    """`signatures` of shingle sets laid end to end, set t at `hashes[offsets[t]:offsets[t + 1]]`. Documents are
+    signed in groups of about `_GROUP` shingles, so the work stays in the cache however large the batch
+    (Spark hands over 10,000 rows at a time)."""
     perms = opts.permutations
-    out = np.full((len(shingle_sets), perms), np.uint32(0xFFFFFFFF), dtype=np.uint32)
-    present = np.asarray([i for i, s in enumerate(shingle_sets) if len(s)], dtype=np.int64)
+    out = np.full((len(offsets) - 1, perms), np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    present = np.flatnonzero(np.diff(offsets) > 0)
     if not len(present):
         return out
     a, b = hash_family(perms, opts.seed)
-    lengths = np.asarray([len(shingle_sets[i]) for i in present])
-    group = (np.cumsum(lengths) - lengths) // _GROUP
+    group = offsets[present] // _GROUP
     for rows in np.split(present, np.flatnonzero(np.diff(group)) + 1):
-        _sign([shingle_sets[i] for i in rows], a, b, out, rows)
+        begin, end = offsets[rows[0]], offsets[rows[-1] + 1]
+        _sign(hashes[begin:end], offsets[rows] - begin, a, b, out, rows)
     return out
 
 
-def _sign(sets: list[np.ndarray], a: np.ndarray, b: np.ndarray, out: np.ndarray, rows: np.ndarray) -> None:
-    x = np.concatenate(sets)
-    starts = np.cumsum([0] + [len(s) for s in sets[:-1]])
+def _sign(x: np.ndarray, starts: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray,
+          rows: np.ndarray) -> None:
     perms = len(a)
     step = max(1, _BLOCK // len(x))
     buf = np.empty((min(step, perms), len(x)), dtype=np.uint64)
@@ -297,33 +338,67 @@ def _set_jaccard(a: np.ndarray, b: np.ndarray) -> float:
 KEY_COLUMNS = ["url_key", "content_key", "signature", "bands"]
 
 
+# Code points of text handled at once by the batch functions: their arrays (a few of 8 bytes a point) stay
+# small however many rows Spark hands over.
+_CHUNK = 1 << 20
+
+
+def _chunks(texts: list, max_chars: int) -> list[tuple[int, int]]:
+    """(start, stop) ranges of consecutive texts of about `_CHUNK` code points together (a longer text alone)."""
+    lengths = np.fromiter((min(len(t), max_chars) if isinstance(t, str) else 0 for t in texts), dtype=np.int64,
+                          count=len(texts))
+    group = (np.cumsum(lengths) - lengths) // _CHUNK
+    cuts = [0, *(np.flatnonzero(np.diff(group)) + 1).tolist(), len(texts)]
+    return [(lo, hi) for lo, hi in zip(cuts, cuts[1:]) if hi > lo]
+
+
+def _shingled(texts: list, opts: MinHashOptions, content: bool):
+    """For each chunk of `texts`: (its first text's index, its words keys (None unless `content`), shingle
+    hashes, offsets)."""
+    for lo, hi in _chunks(texts, opts.max_chars):
+        toks = Words(texts[lo:hi], opts.max_chars)
+        yield lo, (_words_keys(toks) if content else None), *shingles_of_each(toks, opts.ngram)
+
+
 def key_frame(frame: pd.DataFrame, opts: MinHashOptions, tracking: frozenset = frozenset()) -> pd.DataFrame:
     """For a batch with `url` and `text`: the normalised URL, the content hash, the MinHash signature
     (int32 view of the uint32 values) and the band hashes; signature and bands are None for a page without
-    words."""
-    sets, content = [], []
-    for text in frame["text"]:
-        toks = words(text, opts.max_chars)
-        sets.append(shingles(toks, opts.ngram, distinct=False))
-        content.append(_words_key(toks))
-    sigs = signatures(sets, opts)
+    words. The batch's texts are read and signed together, a chunk at a time."""
+    content, sigs, has = [], [], []
+    for _, keys, flat, offsets in _shingled(list(frame["text"]), opts, content=True):
+        content += keys
+        sigs.append(signatures_of_each(flat, offsets, opts))
+        has += (np.diff(offsets) > 0).tolist()
+    sigs = np.concatenate(sigs) if sigs else np.empty((0, opts.permutations), dtype=np.uint32)
     bands = band_hashes(sigs, opts)
     sig32 = sigs.view(np.int32)
-    has = [len(s) > 0 for s in sets]
     return pd.DataFrame({
         "url_key": [normalize_url(u, tracking) for u in frame["url"]],
         "content_key": content,
-        "signature": [sig32[i] if has[i] else None for i in range(len(sets))],
-        "bands": [bands[i] if has[i] else None for i in range(len(sets))],
+        "signature": [sig32[i] if has[i] else None for i in range(len(has))],
+        "bands": [bands[i] if has[i] else None for i in range(len(has))],
     }, columns=KEY_COLUMNS)
 
 
 def jaccard_frame(frame: pd.DataFrame, opts: MinHashOptions) -> pd.Series:
     """Jaccard of each row's `text` and `other_text`. Rows that share an `other_text` (the page kept, which
-    the join hands over next to each other) shingle it once."""
-    out, last, last_set = [], object(), None
+    the join hands over next to each other) shingle it once; the batch's texts are shingled a chunk at a time,
+    and a set is dropped once the pairs that need it are done."""
+    texts, pairs, kept = [], [], None
     for a, b in zip(frame["text"], frame["other_text"]):
-        if b != last:
-            last, last_set = b, _shingle_set(b, opts)
-        out.append(_set_jaccard(_shingle_set(a, opts), last_set))
+        if kept is None or b != texts[kept]:
+            kept = len(texts)
+            texts.append(b)
+        texts.append(a)
+        pairs.append((len(texts) - 1, kept))
+    out, sets, p = [], {}, 0
+    for lo, _, flat, offsets in _shingled(texts, opts, content=False):
+        for t in range(len(offsets) - 1):
+            sets[lo + t] = _distinct(flat[offsets[t]:offsets[t + 1]])
+        while p < len(pairs) and pairs[p][0] in sets:
+            i, j = pairs[p]
+            out.append(_set_jaccard(sets.pop(i), sets[j]))
+            p += 1
+            if p == len(pairs) or pairs[p][1] != j:
+                del sets[j]
     return pd.Series(out, dtype="float64")
