@@ -344,7 +344,8 @@ _CHUNK = 1 << 20
 
 
 def _chunks(texts: list, max_chars: int) -> list[tuple[int, int]]:
-    """(start, stop) ranges of consecutive texts of about `_CHUNK` code points together (a longer text alone)."""
+    """(start, stop) ranges of consecutive texts that begin within the same `_CHUNK` code points: a chunk holds
+    at most `_CHUNK` code points and one (cut) text more."""
     lengths = np.fromiter((min(len(t), max_chars) if isinstance(t, str) else 0 for t in texts), dtype=np.int64,
                           count=len(texts))
     group = (np.cumsum(lengths) - lengths) // _CHUNK
