@@ -353,12 +353,11 @@ def _chunks(texts: list, max_chars: int) -> list[tuple[int, int]]:
     return [(lo, hi) for lo, hi in zip(cuts, cuts[1:]) if hi > lo]
 
 
-def _shingled(texts: list, opts: MinHashOptions, content: bool):
-    """For each chunk of `texts`: (its first text's index, its words keys (None unless `content`), shingle
-    hashes, offsets)."""
+def _shingled(texts: list, opts: MinHashOptions):
+    """For each chunk of `texts`: (its first text's index, its words, shingle hashes, offsets)."""
     for lo, hi in _chunks(texts, opts.max_chars):
         toks = Words(texts[lo:hi], opts.max_chars)
-        yield lo, (_words_keys(toks) if content else None), *shingles_of_each(toks, opts.ngram)
+        yield lo, toks, *shingles_of_each(toks, opts.ngram)
 
 
 def key_frame(frame: pd.DataFrame, opts: MinHashOptions, tracking: frozenset = frozenset()) -> pd.DataFrame:
@@ -366,8 +365,8 @@ def key_frame(frame: pd.DataFrame, opts: MinHashOptions, tracking: frozenset = f
     (int32 view of the uint32 values) and the band hashes; signature and bands are None for a page without
     words. The batch's texts are read and signed together, a chunk at a time."""
     content, sigs, has = [], [], []
-    for _, keys, flat, offsets in _shingled(list(frame["text"]), opts, content=True):
-        content += keys
+    for _, toks, flat, offsets in _shingled(list(frame["text"]), opts):
+        content += _words_keys(toks)
         sigs.append(signatures_of_each(flat, offsets, opts))
         has += (np.diff(offsets) > 0).tolist()
     sigs = np.concatenate(sigs) if sigs else np.empty((0, opts.permutations), dtype=np.uint32)
@@ -393,7 +392,7 @@ def jaccard_frame(frame: pd.DataFrame, opts: MinHashOptions) -> pd.Series:
         texts.append(a)
         pairs.append((len(texts) - 1, kept))
     out, sets, p = [], {}, 0
-    for lo, _, flat, offsets in _shingled(texts, opts, content=False):
+    for lo, _, flat, offsets in _shingled(texts, opts):
         for t in range(len(offsets) - 1):
             sets[lo + t] = _distinct(flat[offsets[t]:offsets[t + 1]])
         while p < len(pairs) and pairs[p][0] in sets:
