@@ -226,14 +226,11 @@ def decontaminate_runs(paths: list[str], cfg: dict, loop_docs: int, truth_path: 
         filtering.scored(spark, cfg, decontaminate.STAGE).write.format("noop").mode("overwrite").save()
         compute = {"docs": docs.count(), "seconds": time.time() - start, "cores": cores}
         decontaminate._INDEXES.clear()   # the stage builds its index as a real run does
-        with TreeMonitor() as monitor:
-            load, cpu, start = os.getloadavg()[0], monitor.cpu_seconds(), time.time()
-            summary = filtering.run(spark, cfg, decontaminate.STAGE, paths)
-            stage = {"docs": summary["input"], "seconds": time.time() - start, "cores": cores}
-            results = {"loop": loop, "spark-compute": compute, "spark-stage": stage}
-            if cpu is not None:
-                results["spark-stage-cpu"] = {"docs": summary["input"], "seconds": monitor.cpu_seconds() - cpu,
-                                              "cores": 1}
+        load = os.getloadavg()[0]
+        _, stage, used, _ = _measured(lambda: filtering.run(spark, cfg, decontaminate.STAGE, paths), cores)
+        results = {"loop": loop, "spark-compute": compute, "spark-stage": stage}
+        if used is not None:
+            results["spark-stage-cpu"] = used
         leaks = _leak_report(spark, cfg, truth_path) if truth_path is not None else ""
         note = (f"index: {index.size:,} n-grams of {len(index.texts):,} benchmark texts, built in {built:.1f} s "
                 f"(inside the stage's time)\n"
@@ -307,6 +304,18 @@ class TreeMonitor:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+
+
+def _measured(stage, cores: int) -> tuple[dict, dict, dict | None, TreeMonitor]:
+    """Run `stage()` (it returns the stage's summary) under a TreeMonitor: (the summary, its row on wall time
+    over `cores`, its row on CPU time or None where /proc is not there, the monitor with the peaks)."""
+    with TreeMonitor() as monitor:
+        cpu, start = monitor.cpu_seconds(), time.time()
+        summary = stage()
+        wall = {"docs": summary["input"], "seconds": time.time() - start, "cores": cores}
+        used = None if cpu is None else {"docs": summary["input"], "seconds": monitor.cpu_seconds() - cpu,
+                                         "cores": 1}
+    return summary, wall, used, monitor
 
 
 def _adopt_orphans() -> None:
@@ -399,14 +408,10 @@ def dedup_runs(paths: list[str], cfg: dict, loop_docs: int) -> tuple[dict, str]:
         for label, part in (("1x", paths[:max(1, len(paths) // 2)]), ("2x", paths)):
             for table in ("deduped", "minhash_index", "rejected"):
                 shutil.rmtree(tables.path(warehouse, table), ignore_errors=True)
-            with TreeMonitor() as memory:
-                cpu, start = memory.cpu_seconds(), time.time()
-                summary = dedup.run(spark, cfg, part)
-                results[f"spark-stage-{label}"] = {"docs": summary["input"], "seconds": time.time() - start,
-                                                   "cores": cores}
-                if cpu is not None:
-                    results[f"stage-cpu-{label}"] = {"docs": summary["input"], "seconds": memory.cpu_seconds() - cpu,
-                                                     "cores": 1}
+            summary, results[f"spark-stage-{label}"], used, memory = _measured(
+                lambda: dedup.run(spark, cfg, part), cores)
+            if used is not None:
+                results[f"stage-cpu-{label}"] = used
             notes.append(f"{label}: {len(part)} files, {summary['input']:,} documents, {summary['rejected']:,} "
                          f"removed; peak memory: largest process {memory.largest / 2**20:,.0f} MiB, all "
                          f"processes {memory.total / 2**20:,.0f} MiB")
