@@ -68,3 +68,28 @@ def test_score_frame_columns(sample_docs):
     assert frame["reason"].fillna("-").tolist() == ["-", "no_text"]
     assert frame["lang"].fillna("-").tolist() == ["en", "-"]
     assert frame["lang_score"].isna().tolist() == [False, True]
+
+
+def test_compiled_walk_scores_as_py3langid(sample_docs):
+    """The compiled automaton walk gives py3langid's own languages and probabilities, bit for bit, on every
+    page of the sample crawl (masked as the stage masks it) and on texts at the edges of the walk."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    stock = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    compiled = language._identifier()
+    assert type(compiled) is not LanguageIdentifier
+    texts = [mask_math(d["text"][:OPTS.max_chars]) for d in sample_docs.values() if d["text"]]
+    texts += ["", "   ", "ABC DEF", "ΣΑΣ", "数学是研究数量、结构以及空间等概念的一门学科", b"\xff\xfe broken utf-8",
+              "x" * 60000, "\0"]
+    assert len(texts) > 400
+    assert [compiled.classify(t) for t in texts] == [stock.classify(t) for t in texts]
+    # the walk's counts are zeroed after each text: the same text scores the same the second time
+    assert compiled.classify(texts[0]) == stock.classify(texts[0])
+    assert compiled.rank(texts[1])[:5] == stock.rank(texts[1])[:5]
+    compiled.set_languages(["de", "en", "zh"])
+    stock.set_languages(["de", "en", "zh"])
+    try:
+        assert [compiled.classify(t) for t in texts] == [stock.classify(t) for t in texts]
+        assert {compiled.classify(t)[0] for t in texts} == {"de", "en", "zh"}
+    finally:
+        compiled.set_languages(None)
