@@ -236,7 +236,7 @@ def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
     owned = tables.in_list("warc_path", paths) if paths is not None else "true"
     everything = tables.read(spark, warehouse, tables.source_of(STAGE))
     source = everything.where(owned)
-    new = keyed(source, cfg).persist(StorageLevel.MEMORY_AND_DISK)
+    new = keyed(filtering.spread(spark, source), cfg).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         if tables.exists(spark, warehouse, "minhash_index"):
             published = tables.read(spark, warehouse, "minhash_index").where(f"NOT ({owned})")

@@ -52,7 +52,7 @@ def scored(spark: SparkSession, cfg: dict, stage: FilterStage, owned: str = "tru
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
     require_source(spark, warehouse, stage.name)
     signals = tables.signals_of(stage.name)
-    source = tables.read(spark, warehouse, stage.source).where(owned)
+    source = spread(spark, tables.read(spark, warehouse, stage.source).where(owned))
     replaced = [source.schema[name] for name in stage.replaces]
     score = stage.scorer(spark, cfg)
 
@@ -65,6 +65,14 @@ def scored(spark: SparkSession, cfg: dict, stage: FilterStage, owned: str = "tru
     return (source.withColumn("_s", udf(F.struct(*[F.expr(x) for x in stage.inputs])))
             .select(*carried, *[F.col(f"_s.{f.name}").alias(f.name) for f in signals.fields + DECISION])
             .withColumn("run_id", F.lit(run_id)))
+
+
+def spread(spark: SparkSession, df: DataFrame) -> DataFrame:
+    """`df` over at least as many partitions as the session has task slots (`defaultParallelism`). A small
+    table is often a single file, which one task reads: the scoring after it would keep one core busy and
+    leave the others idle. A large read is already split that way and is left as it is (no shuffle)."""
+    slots = spark.sparkContext.defaultParallelism
+    return df if df.rdd.getNumPartitions() >= slots else df.repartition(slots)
 
 
 def require_source(spark: SparkSession, warehouse: str, stage: str) -> None:

@@ -330,11 +330,18 @@ def _prose_source(low: bytes) -> bytes:
 
 
 def _count_tex_delimiters(low: bytes) -> int:
-    # first on the raw source (cheap); only if something is found there,
-    # again on the source without scripts, code and comments
-    if _count_tex(low) == 0:
+    # first whether the raw source has any at all (cheap: the first match ends the search); only then are
+    # they counted, on the source without scripts, code and comments
+    if not _has_tex(low):
         return 0
     return _count_tex(_prose_source(low))
+
+
+def _has_tex(text: bytes) -> bool:
+    """Whether `_count_tex(text)` is above 0. When no `$$..$$` matches, `_count_tex` counts `$..$` in the text
+    as it is, so one search per pattern decides it; `$..$`, the costly one on pages of jQuery, goes last."""
+    return any(pattern.search(text) is not None
+               for pattern in (_TEX_PAREN, _TEX_BRACKET, _TEX_ENV, _TEX_DOLLARS, _TEX_DOLLAR))
 
 
 def _count_tex(text: bytes) -> int:
