@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_schema
 
@@ -54,8 +55,7 @@ def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
     out = extracted(spark, cfg, paths).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         owned = tables.in_list("warc_path", paths)
-        out.count()                                   # extract once, then count and write from the cache
-        counted = count(out)
+        counted = count(out)                          # extracts once, into the cache the writes read
         tables.replace_slices(warehouse, [
             (out.where("kind = 'document'"), "documents", owned),
             (out.where("kind = 'rejected'"), "rejected", f"stage = '{STAGE}' AND {owned}"),
@@ -69,13 +69,23 @@ def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
 
 
 def count(out: DataFrame) -> list[tuple[str, str, int]]:
-    """The stage's funnel counters, from the rows of the three tables (told apart by `kind`), in one job."""
-    log, docs, rejected = (out.where(f"kind = '{kind}'") for kind in ("file", "document", "rejected"))
-    return stats.count([
-        stats.counts(log, "files"),
-        stats.by(log, "status", "files"),
-        stats.sums(log, "records_read"),
-        stats.sums(log, "responses", "input"),
-        stats.counts(docs, "kept"),
-        stats.by(rejected, "reason", "rejected"),
-    ])
+    """The stage's funnel counters from the rows of the three tables (told apart by `kind`), in one job and one
+    pass over them: `files`, `files.<status>`, `records_read` and `input` (responses) from the files,
+    `kept` from the documents, `rejected.<reason>` from the rejected records; (crawl, counter, value)."""
+    totals: dict[tuple[str, str], int] = {}
+
+    def add(crawl: str, counter: str, value) -> None:
+        totals[(crawl, counter)] = totals.get((crawl, counter), 0) + int(value or 0)
+
+    for r in (out.groupBy("crawl", "kind", "status", "reason")
+              .agg(F.count(F.lit(1)).alias("n"), F.sum("records_read").alias("records_read"),
+                   F.sum("responses").alias("responses")).collect()):
+        if r["kind"] == "file":
+            for counter, value in (("files", r["n"]), (f"files.{r['status']}", r["n"]),
+                                   ("records_read", r["records_read"]), ("input", r["responses"])):
+                add(r["crawl"], counter, value)
+        elif r["kind"] == "document":
+            add(r["crawl"], "kept", r["n"])
+        elif r["kind"] == "rejected":
+            add(r["crawl"], f"rejected.{r['reason']}", r["n"])
+    return [(crawl, counter, value) for (crawl, counter), value in totals.items()]

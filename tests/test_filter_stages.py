@@ -341,18 +341,22 @@ def test_stage_without_its_source_table_is_a_clear_error(spark, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_small_source_is_spread_over_every_task_slot(spark, pipeline):
-    """The sample's `quality` table is one file: read as it is, one task would score all of it. Spread, it is
-    scored by as many tasks as the session has slots, with the same rows; a read that already has enough
-    partitions is left without a shuffle."""
-    small = tables.read(spark, str(pipeline[0]), "quality")
+def test_a_small_source_is_spread_over_every_task_slot(spark, pipeline, tmp_path):
+    """A small table is often one file, which one task reads: the scoring after it would keep one core busy.
+    Spread, it is read by as many tasks as the session has slots, with the same rows; a read that already
+    has enough partitions is left as it is."""
+    one_file = str(tmp_path / "one")
+    tables.read(spark, str(pipeline[0]), "quality").coalesce(1).write.format("delta").save(one_file)
+    small = spark.read.format("delta").load(one_file)
     assert small.rdd.getNumPartitions() == 1
     spread = filtering.spread(spark, small)
     assert spark.sparkContext.defaultParallelism == 2
     assert spread.rdd.getNumPartitions() == 2
     sizes = spread.rdd.glom().map(len).collect()
-    assert min(sizes) > 0 and sum(sizes) == small.count()
+    assert min(sizes) > 0 and sum(sizes) == small.count() == 164
     assert sorted(r.doc_id for r in spread.select("doc_id").collect()) == sorted(
         r.doc_id for r in small.select("doc_id").collect())
+    # the stages before wrote their small tables through it: two files each
+    assert tables.read(spark, str(pipeline[0]), "quality").rdd.getNumPartitions() == 2
     wide = small.repartition(3)
     assert filtering.spread(spark, wide) is wide
