@@ -5,8 +5,9 @@ Signatures are computed for a whole batch of documents at once: every document's
 end to end, and one compiled loop (`udfs.kernels.minhash_minima`) keeps each document's minimum for every
 hash function as it goes, without the (hash functions x shingles) block that a NumPy pass would first write
 out (2.7x faster than NumPy's blocks with `np.minimum.reduceat`). No Python loop runs per shingle or per
-hash function value. The hash family is multiply-shift, `(a * x + b) >> 32` on 64-bit shingle hashes with odd `a`, its
-parameters drawn from a seeded generator, so the same seed gives the same signatures on every machine.
+hash function value. The hash family is multiply-shift, `(a * x + b) >> 32` on 64-bit shingle hashes with
+odd `a`, its parameters drawn from a seeded generator, so the same seed gives the same signatures on every
+machine.
 
 Words are found and hashed in NumPy as well: a text becomes its array of code points, a table marks the word
 characters, and every word's hash comes from one prefix sum over the text. No Python string is made per word.
@@ -265,8 +266,8 @@ def signatures_of_each(hashes: np.ndarray, offsets: np.ndarray, opts: MinHashOpt
 
     out = np.empty((len(offsets) - 1, opts.permutations), dtype=np.uint32)
     a, b = hash_family(opts.permutations, opts.seed)
-    kernels.minhash_minima(np.ascontiguousarray(hashes, dtype=np.uint64), np.asarray(offsets, dtype=np.int64), a, b,
-                           out)
+    kernels.minhash_minima(np.ascontiguousarray(hashes, dtype=np.uint64), np.asarray(offsets, dtype=np.int64),
+                           a, b, out)
     return out
 
 
