@@ -23,17 +23,6 @@ def counts(df: DataFrame, counter: str) -> DataFrame:
         "crawl", F.lit(counter).alias("counter"), "value")
 
 
-def sums(df: DataFrame, column: str, counter: str | None = None) -> DataFrame:
-    return df.groupBy("crawl").agg(F.sum(column).cast("long").alias("value")).select(
-        "crawl", F.lit(counter or column).alias("counter"), "value")
-
-
-def by(df: DataFrame, column: str, prefix: str) -> DataFrame:
-    """Rows per crawl and value of `column`, as counters named `prefix.<value>`."""
-    return df.groupBy("crawl", column).agg(F.count(F.lit(1)).alias("value")).select(
-        "crawl", F.concat(F.lit(prefix + "."), F.col(column)).alias("counter"), "value")
-
-
 def count(frames: list[DataFrame]) -> list[tuple[str, str, int]]:
     """Count `frames` (each already small: a few rows per crawl) in one job: (crawl, counter, value) rows."""
     return [(r["crawl"], r["counter"], int(r["value"] or 0))

@@ -550,6 +550,9 @@ def test_the_raw_source_check_agrees_with_the_count():
     """`_has_tex` stops at the first match where the count goes on: on each edge of the rule (only `$$..$$`,
     only `$x$`, `$x$` that the `$$..$$` removal would not touch, a price, jQuery) and on the raw source of
     every page of the sample crawl, it says a source has TeX exactly when the count is above 0."""
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+    from tests.conftest import SAMPLE
     from udfs import html as html_mod
 
     cases = [b"", b"a price of $5 and $10", b"$(function(){ $('#x').hide(); })", b"$$e=mc^2$$", b"$x$",
@@ -558,9 +561,6 @@ def test_the_raw_source_check_agrees_with_the_count():
     counts = [html_mod._count_tex(c) for c in cases]
     assert counts == [0, 0, 0, 1, 1, 0, 2, 1, 1, 1, 0, 0]
     assert [html_mod._has_tex(c) for c in cases] == [n > 0 for n in counts]
-    from fastwarc.warc import ArchiveIterator, WarcRecordType
-    from tests.conftest import SAMPLE
-
     sources = []
     for path in sorted(SAMPLE.glob("*.warc.gz")):
         with open(path, "rb") as f:

@@ -38,8 +38,9 @@ def automaton_counts(next_move: np.ndarray, row_base: np.ndarray, output: np.nda
 
 @numba.njit(nogil=True, cache=False)
 def minhash_minima(x: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    """For each document t with shingle hashes `x[offsets[t]:offsets[t + 1]]` (at least one) and each hash
-    function p: `out[t, p]` = the top 32 bits of min over the document's x of `a[p] * x + b[p]` (mod 2^64)."""
+    """For each document t with shingle hashes `x[offsets[t]:offsets[t + 1]]` and each hash function p:
+    `out[t, p]` = the top 32 bits of min over the document's x of `a[p] * x + b[p]` (mod 2^64). A document
+    without shingles gets 0xFFFFFFFF for every p (the all-ones row `udfs.dedup.signatures` promises)."""
     perms = a.shape[0]
     low = np.empty(perms, dtype=np.uint64)
     for t in range(offsets.shape[0] - 1):

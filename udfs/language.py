@@ -37,8 +37,7 @@ def _identifier():
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            moves = self.tk_nextmove        # an array.array in py3langid 0.4: viewed, not copied
-            self._moves = np.frombuffer(moves, moves.typecode) if hasattr(moves, "typecode") else np.asarray(moves)
+            self._moves = np.asarray(self.tk_nextmove)     # an array.array in py3langid 0.4: viewed, not copied
             self._row_base = np.asarray(self._rowbase, dtype=np.int64)
             self._output = np.asarray(self.tk_output, dtype=np.int64)
             self._counts = np.zeros(len(self.nb_ptc), dtype=np.int64)
