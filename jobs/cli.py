@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="precision and recall of the math selection per stage against labels")
     common(p)
     p.add_argument("--truth", required=True, help="JSONL with record_id and label per response (truth.jsonl)")
+    p.add_argument("--split", help="measure only the pages of this split of the truth file (e.g. measured)")
     p = sub.add_parser("run", help="every stage in order on an input: " + " -> ".join(PIPELINE))
     common(p)
     p.add_argument("--input", help="warc.paths file, glob, folder or WARC file (input.path)")
@@ -210,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{result['math_domains']} math domains, {result['candidates']} candidate pages -> {result['out']}")
             return 0
         if args.command == "evaluate":
-            print(evaluate.format_report(evaluate.run(spark, cfg, truth), truth))
+            print(evaluate.format_report(evaluate.run(spark, cfg, truth, args.split), cfg["evaluate"]["listed"]))
             return 0
         if args.command == "export":
             from jobs import export

@@ -229,3 +229,23 @@ def partition_fn(opts: ExtractOptions, arrow_schema, batch_rows: int):
                     yield pa.RecordBatch.from_pylist(rows, schema=arrow_schema)
 
     return run
+
+
+def record_html(warc_path: str, offset: int, length: int, record_id: str, max_html_bytes: int = 1 << 20
+                ) -> str | None:
+    """The decoded HTML of one document's response record, read back from its WARC file by its provenance
+    (the record's gzip member at `offset`, `length` bytes); None when the record is not there any more or
+    does not decode."""
+    import io
+
+    try:
+        with warc.open_stream(warc_path) as stream:
+            stream.seek(offset)
+            member = stream.read(length)
+        for record in warc.iter_records(io.BytesIO(member), verify_digests=False):
+            if record.error is None and record.record_id == record_id:
+                http = warc.parse_http_response(record.block)
+                return html_mod.decode_html(http.body[:max_html_bytes], http.headers.get("content-type"))[0]
+    except (OSError, ValueError):
+        return None
+    return None
