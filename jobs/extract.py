@@ -32,8 +32,8 @@ def options(cfg: dict, run_id: str) -> ExtractOptions:
     return ExtractOptions(
         run_id=run_id, crawl=cfg["input"]["crawl"], max_html_bytes=ex["max_html_bytes"],
         max_record_bytes=ex["max_record_bytes"], verify_digests=ex["verify_digests"],
-        main_content=ex["main_content"], html_types=tuple(ex["html_types"]),
-        keep_status=tuple(ex["keep_status"]), min_text_chars=ex["min_text_chars"])
+        main_content=ex["main_content"], main_content_math_share=ex["main_content_math_share"],
+        html_types=tuple(ex["html_types"]), keep_status=tuple(ex["keep_status"]), min_text_chars=ex["min_text_chars"])
 
 
 def extracted(spark: SparkSession, cfg: dict, paths: list[str]) -> DataFrame:

@@ -54,10 +54,10 @@ def raw(name: str) -> tuple[bytes, dict]:
 
 
 @lru_cache(maxsize=None)
-def page(name: str, main_content: bool = True) -> tuple[Extracted, str]:
+def page(name: str, main_content: bool = True, **options) -> tuple[Extracted, str]:
     body, meta = raw(name)
     text, charset = decode_html(body, meta["header_charset"])
-    return extract(text, meta["url"], main_content=main_content), charset
+    return extract(text, meta["url"], main_content=main_content, **options), charset
 
 
 def assert_placeholders(ex: Extracted) -> None:
@@ -127,16 +127,18 @@ def test_sagemath_page():
     assert ex.math_markup == markup(tex_delimiters=8, mathjax_loaded=1)
 
 
-def test_main_content_drops_math_of_link_lists():
-    """Sphinx toctree pages: the only math is in link captions, which
-    main_content removes.  math_markup still describes the whole page."""
+def test_main_content_that_drops_the_math_of_link_lists_gives_way_to_the_whole_text():
+    """Sphinx toctree pages: the only math is in link captions, which the main-content heuristics remove;
+    the page then keeps its whole text, formulas and navigation. math_markup describes the whole page."""
     ex, _ = page("sagemath_finite_rings_index")
     full, _ = page("sagemath_finite_rings_index", main_content=False)
+    heuristics, _ = page("sagemath_finite_rings_index", main_content_math_share=0.0)
     # 5 in the text; the copies in <link title="..."> / <a title="..."> are not counted
     assert ex.math_markup == full.math_markup == markup(tex_delimiters=5)
-    assert "Ring \\(\\ZZ/n\\ZZ\\) of integers modulo \\(n\\)" in full.text
-    assert "\\(" not in ex.text
-    assert ex.text.startswith("Finite Rings\n\nFinite Rings\n\nFinite Fields")
+    assert "\\(" not in heuristics.text
+    assert heuristics.text.startswith("Finite Rings\n\nFinite Rings\n\nFinite Fields")
+    assert ex.text == full.text
+    assert "Ring \\(\\ZZ/n\\ZZ\\) of integers modulo \\(n\\)" in ex.text
 
 
 def test_gap_mathjax_source_page():
@@ -568,3 +570,34 @@ def test_the_raw_source_check_agrees_with_the_count():
                 sources.append(record.reader.read().lower())
     assert len(sources) > 400 and sum(html_mod._count_tex(s) > 0 for s in sources) > 50
     assert [html_mod._has_tex(s) for s in sources] == [html_mod._count_tex(s) > 0 for s in sources]
+
+
+def test_katex_rendered_as_html_only_keeps_its_glyphs_as_formulas():
+    # a real page whose KaTeX was rendered at build time with HTML output only: no TeX annotation, no MathML;
+    # without the glyphs its text read "prove that ." and the classifiers saw no mathematics at all
+    from tests import realweb
+    url = "https://chaoxu.prof/posts/2012-03-06-lcm-of-more-than-two-numbers-as-a-formula-of-gcds.html"
+    page = extract(realweb.raw(url), url)
+    assert page.math_markup["katex"] == 24
+    assert "It is a common elementary number theory exercise to prove that $lcm(a,b)=gcd(a,b)ab$." in page.text
+    assert "$$max(a,b,c)=a+b+c+min(a,b,c)−(min(a,b)+min(b,c)+min(a,c))$$" in page.text
+    assert "\u200b" not in page.text
+
+
+def test_main_content_that_lost_the_mathematics_gives_way_to_the_whole_text():
+    # real pages whose main-content heuristics kept the bibliography (a Jupyter Book chapter) or dropped the
+    # lists that hold the definitions (a KaTeX note): the whole text keeps their formulas
+    from tests import realweb
+    from udfs import fidelity
+    book = "https://champsproject.github.io/lagrangian_descriptors/content/chapter2_2.html"
+    html = realweb.raw(book)
+    assert extract(html, book, main_content_math_share=0.0).text.startswith("References\n\nArnold13")
+    page = extract(html, book)
+    assert "a scalar function \\(H(\\mathbf{q},\\mathbf{p})\\) known as the Hamiltonian" in page.text
+    assert fidelity.fidelity(html, page.text) == (60, 60)
+    note = "https://gongbaodd.github.io/book/2021/02/10/matrix/"
+    html = realweb.raw(note)
+    assert fidelity.fidelity(html, extract(html, note, main_content_math_share=0.0).text) == (57, 23)
+    page = extract(html, note)
+    assert "$A = [a_{ij}]{m \\times n}, B=[b_{ij}]_{s \\times t}$其中 $m=s, n=t$，A 与 B 是同型矩阵" in page.text
+    assert fidelity.fidelity(html, page.text) == (57, 57)

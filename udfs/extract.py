@@ -30,6 +30,7 @@ class ExtractOptions:
     max_record_bytes: int = 256 << 20
     verify_digests: bool = True
     main_content: bool = True
+    main_content_math_share: float = 0.9
     html_types: tuple[str, ...] = ("text/html", "application/xhtml+xml")
     keep_status: tuple[int, ...] = (200,)
     min_text_chars: int = 1
@@ -134,7 +135,8 @@ class _File:
         except html_mod.UndecodableError as exc:
             return self.reject(record, "undecodable_charset", exc)
         try:
-            page = html_mod.extract(text, record.target_uri or "", main_content=opts.main_content)
+            page = html_mod.extract(text, record.target_uri or "", main_content=opts.main_content,
+                                    main_content_math_share=opts.main_content_math_share)
         except Exception as exc:  # a page the parser cannot take is one rejected page, not a failed task
             return self.reject(record, "html_parse_error", f"{type(exc).__name__}: {exc}")
         if len(page.text.strip()) < opts.min_text_chars:

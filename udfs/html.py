@@ -48,6 +48,7 @@ from resiliparse.parse.encoding import detect_encoding, map_encoding_to_html5
 from resiliparse.parse.html import DOMException, HTMLTree
 
 from udfs.mathml import mathml_to_latex
+from udfs.mathtext import mask_and_measure
 
 __all__ = [
     "IMAGE_PLACEHOLDER",
@@ -611,6 +612,10 @@ def _rewrite_mathjax2(tree, doc, counts, low: bytes) -> None:
             el.remove()
 
 
+# zero-width and invisible characters KaTeX's HTML output places around its glyphs
+_KATEX_GLYPHS = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+
+
 def _rewrite_katex(tree, doc, counts) -> None:
     for k in _all(doc, "span.katex, .katex-error"):
         if k.class_list.contains("katex-error"):
@@ -622,12 +627,18 @@ def _rewrite_katex(tree, doc, counts) -> None:
             if not (tex or "").strip():
                 math = k.query_selector("math")
                 tex = _math_element_tex(math) if math is not None else ""
+        disp = k.closest(".katex-display") is not None
         if tex and tex.strip():
-            disp = k.closest(".katex-display") is not None
             _replace(tree, k, _wrap(_clean_tex(tex), disp))
-        else:
-            for m in _all(k, ".katex-mathml"):
-                m.remove()
+            continue
+        for m in _all(k, ".katex-mathml"):
+            m.remove()
+        # rendered as HTML only (KaTeX's `output: "html"`): no TeX to recover, but the glyphs the reader sees
+        # are the formula, and kept as a formula they are the math evidence they are
+        shown = _KATEX_GLYPHS.sub("", k.text or "")
+        shown = " ".join(shown.split())
+        if shown and not k.class_list.contains("katex-error"):
+            _replace(tree, k, _wrap(shown, disp))
 
 
 def _rewrite_wikipedia(tree, doc, counts) -> None:
@@ -717,6 +728,11 @@ def _unwrap_figures(tree, doc) -> None:
         el.replace_with(div)
 
 
+def _plain_text(tree: HTMLTree, main_content: bool) -> str:
+    return extract_plain_text(tree, main_content=main_content, preserve_formatting=True, alt_texts=False,
+                              links=False, list_bullets=True, noscript=False)
+
+
 def _parse(html: str) -> HTMLTree:
     try:
         return HTMLTree.parse(html)
@@ -724,7 +740,7 @@ def _parse(html: str) -> HTMLTree:
         return HTMLTree.parse(html.encode("utf-8", "replace").decode("utf-8"))
 
 
-def extract(html: str, url: str, *, main_content: bool = True) -> Extracted:
+def extract(html: str, url: str, *, main_content: bool = True, main_content_math_share: float = 0.9) -> Extracted:
     """Extract text with math kept as LaTeX and images as placeholders.
 
     See the module docstring for what raises.  ``math_markup`` holds counts
@@ -788,9 +804,14 @@ def extract(html: str, url: str, *, main_content: bool = True) -> Extracted:
     if mathjax or katex:
         counts["mathjax_loaded"] = _mathjax_loaded(low)
 
-    text = extract_plain_text(tree, main_content=main_content, preserve_formatting=True,
-                              alt_texts=False, links=False, list_bullets=True,
-                              noscript=False)
+    text = _plain_text(tree, main_content)
+    if main_content and has_math(counts):
+        # the main-content heuristics sometimes take a bibliography for the article, or drop lists that hold
+        # the definitions; when what they keep holds less than `main_content_math_share` of the mathematics
+        # of the page's whole text, the whole text is kept instead
+        whole = _plain_text(tree, False)
+        if mask_and_measure(text)[1] < main_content_math_share * mask_and_measure(whole)[1]:
+            text = whole
     if IMAGE_PLACEHOLDER in text:  # literal token in the page: defuse it
         text = text.replace(IMAGE_PLACEHOLDER, "<|image |>")
     text = _BLANK_LINES.sub("\n\n", text).strip()
