@@ -30,7 +30,7 @@ jars: install
 # the text and configuration they learn from.
 MODELS = models/math_recall.bin models/math_precision.bin
 models/%.bin: data/seed/math_positive.txt data/seed/non_math_negative.txt data/seed/api_docs.jsonl.gz \
-              data/seed/api_docs_no_formula.jsonl.gz conf/defaults.toml | install
+              data/seed/api_docs_no_formula.jsonl.gz data/seed/web_text.jsonl.gz conf/defaults.toml | install
 	$(BIN)/webmath train-classifier --name $*
 
 demo: jars $(MODELS)

@@ -153,10 +153,12 @@ def _validate(cfg: dict) -> None:
     for key in ("extract.max_html_bytes", "extract.max_record_bytes", "extract.batch_rows",
                 "spark.shuffle_partitions", "language.max_chars", "quality.max_chars", "classifier.max_chars",
                 "classifier.dim", "classifier.epoch", "classifier.bucket", "sample.buckets", "sample.per_domain",
-                "sample.max_chars", "expand.max_chars", "report.bins", "report.samples", "report.excerpt_chars"):
+                "sample.max_chars", "expand.max_chars", "report.bins", "report.samples", "report.excerpt_chars",
+                "language.cjk_weight", "language.close_ratio", "evaluate.base_rate"):
         if get(cfg, key) <= 0:
             fail(key, "> 0")
-    for key in ("extract.min_text_chars", "language.min_prose_chars", "quality.min_words",
+    for key in ("extract.min_text_chars", "language.min_prose_chars", "quality.min_words", "quality.min_words_with_math",
+                "evaluate.listed",
                 "quality.max_nsfw_words", "quality.max_unicode_errors", "expand.min_pages"):
         if get(cfg, key) < 0:
             fail(key, ">= 0")
@@ -166,15 +168,20 @@ def _validate(cfg: dict) -> None:
                 "quality.max_special_char_ratio", "quality.max_char_repetition_ratio",
                 "quality.max_word_repetition_ratio", "quality.max_dup_line_fraction",
                 "quality.max_dup_paragraph_fraction", "quality.max_ellipsis_line_fraction",
-                "quality.max_bullet_line_fraction"):
+                "quality.max_bullet_line_fraction", "language.close_ratio", "evaluate.base_rate",
+                "extract.main_content_math_share"):
         if not 0.0 <= get(cfg, key) <= 1.0:
             fail(key, "between 0 and 1")
     if not 0.0 < get(cfg, "classifier.holdout") < 1.0:
         fail("classifier.holdout", "between 0 and 1 (exclusive)")
-    for low, high in (("quality.min_words", "quality.max_words"),
+    for low, high in (("quality.min_words", "quality.max_words"), ("quality.min_words_with_math", "quality.min_words"),
+                      ("language.min_prose_chars", "language.confident_prose_chars"),
                       ("quality.min_mean_word_length", "quality.max_mean_word_length")):
         if get(cfg, low) > get(cfg, high):
             raise ConfigError(f"config key '{low}' ({get(cfg, low)!r}) must not exceed '{high}' ({get(cfg, high)!r})")
+    for label, into in get(cfg, "language.fold").items():
+        if not isinstance(into, str) or not into:
+            raise ConfigError(f"config key 'language.fold.{label}' must be a language code, got {into!r}")
     for key in ("extract.html_types", "extract.keep_status", "language.keep"):
         if not get(cfg, key):
             fail(key, "a non-empty list")

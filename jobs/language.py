@@ -1,4 +1,5 @@
-"""`webmath language`: documents -> `language` (lang, lang_score), en and zh kept by default."""
+"""`webmath language`: documents -> `language` (lang, lang_score), en and zh kept by default; a page with too
+little prose to judge gets lang "und" and is kept."""
 from __future__ import annotations
 
 
@@ -9,7 +10,9 @@ from udfs import language
 def options(cfg: dict) -> language.LanguageOptions:
     c = cfg["language"]
     return language.LanguageOptions(keep=tuple(c["keep"]), min_score=c["min_score"], max_chars=c["max_chars"],
-                                    min_prose_chars=c["min_prose_chars"])
+                                    min_prose_chars=c["min_prose_chars"],
+                                    confident_prose_chars=c["confident_prose_chars"], cjk_weight=c["cjk_weight"],
+                                    close_ratio=c["close_ratio"], fold=tuple(sorted(c["fold"].items())))
 
 
 def _scorer(spark, cfg: dict):

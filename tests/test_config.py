@@ -35,7 +35,8 @@ def test_shipped_paths_of_the_defaults_are_relative_to_the_folder_of_conf(monkey
     assert cfg["classifier"]["model_dir"] == str(root / "models")
     assert cfg["classifier"]["positive"] == str(root / "data" / "seed" / "math_positive.txt")
     assert cfg["math_precision"]["labelled"] == [str(root / "data" / "seed" / "api_docs.jsonl.gz"),
-                                                 str(root / "data" / "seed" / "api_docs_no_formula.jsonl.gz")]
+                                                 str(root / "data" / "seed" / "api_docs_no_formula.jsonl.gz"),
+                                                 str(root / "data" / "seed" / "web_text.jsonl.gz")]
     assert cfg["decontaminate"]["benchmarks"]["gsm8k"]["file"] == str(root / "data" / "benchmarks" / "gsm8k_test.jsonl")
     assert cfg["decontaminate"]["benchmarks"]["math"]["file"] == "mine.jsonl"
 

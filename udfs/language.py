@@ -1,19 +1,40 @@
-"""Language identification of extracted text, with the mathematics masked first.
+"""Language identification of the prose of extracted text, judged only on enough evidence.
 
-The model is py3langid's (97 languages, Chinese included), which ships inside the package: nothing is
-downloaded at run time. It is loaded once per Python worker, on first use. py3langid walks its byte automaton
-in a Python loop; here the walk is compiled (`udfs.kernels.automaton_counts`) and the rest of py3langid's
-scoring is its own, so the languages and scores are py3langid's, bit for bit (a test compares them).
+The model is py3langid's (142 labels, Chinese included), which ships inside the package: nothing is downloaded
+at run time. It is loaded once per Python worker, on first use. py3langid walks its byte automaton in a Python
+loop; here the walk is compiled (`udfs.kernels.automaton_counts`) and the rest of py3langid's scoring is its
+own, so its languages and scores are py3langid's, bit for bit (a test compares them).
+
+What is judged is the prose: the math is masked (`udfs.mathtext.mask_math`), then code-like lines and
+identifier tokens (snake_case, camelCase, dotted.names, tokens with digits or code punctuation) are left out.
+The prose evidence is what remains of natural language: the letters of its words of two letters or more, each
+CJK character (Han, kana, hangul) counting as `cjk_weight` letters. Then:
+
+- with less evidence than `min_prose_chars` the language is undetermined: lang "und", no score, and the page
+  is kept (too little prose is no evidence of another language; the math classifiers judge the page later);
+- model labels named in `fold` count as the language they fold into (written Wu and Cantonese are Chinese:
+  their probabilities are added to zh's), as py3langid itself folds a language's script variants;
+- a kept language with probability >= `min_score` keeps the page;
+- below `confident_prose_chars` of evidence a low top score (< `min_score`) does not reject when a kept
+  language is close: its probability at least `close_ratio` times the top one's. The row then carries that
+  kept language and its own probability, so such pages are counted as kept rows with lang_score < min_score;
+- anything else is rejected: `language_not_kept` (the top language, with its probability >= `min_score` or
+  no kept language close to it) or `language_score_low` (a kept top language below `min_score` on long prose).
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from udfs.mathtext import mask_math
+
+UNDETERMINED = "und"
 
 
 @dataclass(frozen=True)
@@ -21,8 +42,59 @@ class LanguageOptions:
     keep: tuple[str, ...] = ("en", "zh")
     min_score: float = 0.65
     max_chars: int = 20000
-    min_prose_chars: int = 50
+    min_prose_chars: float = 40            # prose evidence needed to judge the language at all
+    confident_prose_chars: float = 200     # below this much evidence a close kept language is not rejected
+    cjk_weight: float = 8.0                # letters of evidence one CJK character counts as
+    close_ratio: float = 0.5
+    fold: tuple[tuple[str, str], ...] = (("wuu", "zh"), ("yue", "zh"))
 
+
+# --- the prose and its evidence ---------------------------------------------------------------------------
+
+_CJK_RANGES = "\u1100-\u11ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK = re.compile(f"[{_CJK_RANGES}]")
+# A token: a run of characters between white space, CJK characters and CJK (full-width) punctuation. CJK text
+# has no spaces: its characters are never part of a token, so "2019年" loses its number, not its 年.
+_TOKEN = re.compile(f"[^\\s{_CJK_RANGES}\u3000-\u303f\uff00-\uffef]+")
+_EDGE = "\"'“”‘’«»()[]{}<>,.;:!?…*"          # stripped from both ends of a token before it is judged
+# identifier or code: a digit or underscore, camelCase, a dotted.name, code punctuation inside the token
+_IDENTIFIER = re.compile(r"[\d_]|[a-z][A-Z]|\w\.\w|[()\[\]{}<>=;:/\\@#$%^&*+|~`]")
+_CODE_SIGN = re.compile(r"[()\[\]{}<>=;]")
+
+
+def prose(text: str, cjk_weight: float) -> tuple[str, float]:
+    """(`text` without its code-like lines and identifier tokens, its prose evidence). A line is code-like
+    when it has no CJK character and at least as many of ( ) [ ] { } < > = ; as words."""
+    lines, letters, cjk = [], 0, 0
+    for line in text.split("\n"):
+        count = [0, 0]   # words of two letters or more, their letters
+
+        def token(match: re.Match) -> str:
+            core = match.group(0).strip(_EDGE)
+            if core.isalpha() and (core.islower() or core.isupper() or core[1:].islower()):   # a plain word
+                if len(core) > 1:
+                    count[0] += 1
+                    count[1] += len(core)
+                return match.group(0)
+            if not core or _IDENTIFIER.search(core):
+                return " "
+            alpha = sum(unicodedata.category(ch)[0] in "LM" for ch in core)   # the vowel signs of Hindi count
+            if alpha > 1:
+                count[0] += 1
+                count[1] += alpha
+            return match.group(0)
+
+        kept = _TOKEN.sub(token, line)
+        line_cjk = len(_CJK.findall(line))
+        if not line_cjk and len(_CODE_SIGN.findall(line)) >= max(count[0], 1):
+            continue
+        lines.append(kept)
+        letters += count[1]
+        cjk += line_cjk
+    return "\n".join(lines), letters + cjk_weight * cjk
+
+
+# --- the model ---------------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
 def _identifier():
@@ -61,34 +133,52 @@ def _identifier():
     return CompiledWalk.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def identify(text: str | None, opts: LanguageOptions) -> tuple[str | None, float | None]:
-    """(language, probability) of the prose of `text`; the math is masked, and if almost nothing but math
-    remains, the whole text is judged instead. (None, None) for empty text."""
+class Identification(NamedTuple):
+    lang: str | None                      # the most probable language (labels folded), "und", None: no text
+    score: float | None                   # its probability; None for "und" and for no text
+    evidence: float                       # the prose evidence judged on
+    probs: dict[str, float] | None = None  # every language's probability (labels folded), when judged
+
+
+def identify(text: str | None, opts: LanguageOptions) -> Identification:
+    """The language of the prose of `text` (its head of `max_chars`), or "und" on too little evidence."""
     if not isinstance(text, str) or not text.strip():   # null arrives as None or NaN
-        return None, None
-    sample = text[:opts.max_chars]
-    prose = mask_math(sample)
-    if len(prose.strip()) < opts.min_prose_chars:
-        prose = sample
-    lang, score = _identifier().classify(prose)
-    return lang, float(score)
+        return Identification(None, None, 0.0)
+    judged, evidence = prose(mask_math(text[:opts.max_chars]), opts.cjk_weight)
+    if evidence < opts.min_prose_chars:
+        return Identification(UNDETERMINED, None, evidence)
+    fold = dict(opts.fold)
+    probs: dict[str, float] = {}
+    for lang, p in _identifier().rank(judged):
+        lang = fold.get(lang, lang)
+        probs[lang] = probs.get(lang, 0.0) + p
+    lang = max(probs, key=probs.__getitem__)
+    return Identification(lang, min(probs[lang], 1.0), evidence, probs)
 
 
-def decide(lang: str | None, score: float | None, opts: LanguageOptions) -> tuple[bool, str | None, str | None]:
-    """(keep, reason, failing value)."""
+def decide(found: Identification, opts: LanguageOptions) -> tuple[str | None, float | None, bool, str | None,
+                                                                 str | None]:
+    """(lang, lang_score, keep, reason, failing value) of an identification."""
+    lang, score = found.lang, found.score
     if lang is None:
-        return False, "no_text", None
-    if lang not in opts.keep:
-        return False, "language_not_kept", lang
-    if score < opts.min_score:
-        return False, "language_score_low", f"{score:.4f}"
-    return True, None, None
+        return None, None, False, "no_text", None
+    if lang == UNDETERMINED:
+        return lang, None, True, None, None
+    if score >= opts.min_score:
+        if lang in opts.keep:
+            return lang, score, True, None, None
+        return lang, score, False, "language_not_kept", lang
+    if found.evidence < opts.confident_prose_chars and found.probs:
+        kept = max(opts.keep, key=lambda k: found.probs.get(k, 0.0))
+        kept_score = min(found.probs.get(kept, 0.0), 1.0)
+        if kept_score >= opts.close_ratio * score:
+            return kept, kept_score, True, None, None
+    if lang in opts.keep:
+        return lang, score, False, "language_score_low", f"{score:.4f}"
+    return lang, score, False, "language_not_kept", lang
 
 
 def score_frame(texts: pd.Series, opts: LanguageOptions) -> pd.DataFrame:
     """Signals and decision for a batch of texts: columns lang, lang_score, keep, reason, value."""
-    rows = []
-    for text in texts:
-        lang, score = identify(text, opts)
-        rows.append((lang, score, *decide(lang, score, opts)))
+    rows = [decide(identify(text, opts), opts) for text in texts]
     return pd.DataFrame(rows, columns=["lang", "lang_score", "keep", "reason", "value"])
