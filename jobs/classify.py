@@ -16,8 +16,10 @@ from jobs.config import ConfigError
 from jobs.filtering import FilterStage
 from udfs import mathclass
 
-HAS_MARKUP = ("(math_markup.tex_delimiters + math_markup.mathjax_script + math_markup.mathjax_rendered"
-              " + math_markup.katex + math_markup.mathml + math_markup.tex_images) > 0 AS has_markup")
+# How many pieces of math markup the page carries (TeX in its text, MathJax scripts and renderings, KaTeX,
+# MathML, TeX images); a loaded MathJax alone is none.
+MARKUP = ("coalesce(math_markup.tex_delimiters + math_markup.mathjax_script + math_markup.mathjax_rendered"
+          " + math_markup.katex + math_markup.mathml + math_markup.tex_images, 0) AS markup")
 
 
 def model_path(cfg: dict, name: str) -> Path:
@@ -27,9 +29,11 @@ def model_path(cfg: dict, name: str) -> Path:
     return path.resolve()
 
 
-def decide(scores: np.ndarray, has_markup: np.ndarray, with_markup: float, without_markup: float) -> pd.DataFrame:
-    """keep, reason, value for each page under the markup-dependent threshold."""
-    keep = np.where(has_markup, scores >= with_markup, scores >= without_markup)
+def decide(scores: np.ndarray, markup: np.ndarray, with_markup: float, without_markup: float,
+           min_markup: int = 1) -> pd.DataFrame:
+    """keep, reason, value for each page under the markup-dependent threshold: `with_markup` for a page with at
+    least `min_markup` pieces of math markup, `without_markup` for the others."""
+    keep = np.where(markup >= min_markup, scores >= with_markup, scores >= without_markup)
     return pd.DataFrame({"keep": keep, "reason": np.where(keep, None, "math_score_low"),
                          "value": [None if k else f"{s:.4f}" for k, s in zip(keep, scores)]})
 
@@ -45,17 +49,18 @@ def make_stage(name: str) -> FilterStage:
         spark.sparkContext.addFile(str(path))
         file_name, max_chars = path.name, cfg["classifier"]["max_chars"]
         with_markup, without_markup = c["threshold_with_markup"], c["threshold_without_markup"]
+        min_markup = c["min_markup"]
 
         def score(frame: pd.DataFrame) -> pd.DataFrame:
             from pyspark import SparkFiles
 
             model = mathclass.load(SparkFiles.get(file_name))
             scores = mathclass.math_probability(model, list(frame["text"]), max_chars)
-            out = decide(scores, frame["has_markup"].fillna(False).to_numpy(bool), with_markup, without_markup)
+            out = decide(scores, frame["markup"].fillna(0).to_numpy(int), with_markup, without_markup, min_markup)
             out.insert(0, f"math_model_{kind}", version)
             out.insert(0, f"math_score_{kind}", scores)
             return out
 
         return score
 
-    return FilterStage(name=name, inputs=("text", HAS_MARKUP), scorer=scorer)
+    return FilterStage(name=name, inputs=("text", MARKUP), scorer=scorer)

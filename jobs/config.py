@@ -154,7 +154,8 @@ def _validate(cfg: dict) -> None:
                 "spark.shuffle_partitions", "language.max_chars", "quality.max_chars", "classifier.max_chars",
                 "classifier.dim", "classifier.epoch", "classifier.bucket", "sample.buckets", "sample.per_domain",
                 "sample.max_chars", "expand.max_chars", "report.bins", "report.samples", "report.excerpt_chars",
-                "language.cjk_weight", "language.close_ratio", "evaluate.base_rate"):
+                "language.cjk_weight", "language.close_ratio", "evaluate.base_rate", "math_recall.min_markup",
+                "math_precision.min_markup"):
         if get(cfg, key) <= 0:
             fail(key, "> 0")
     for key in ("extract.min_text_chars", "language.min_prose_chars", "quality.min_words", "quality.min_words_with_math",

@@ -66,6 +66,18 @@ def test_training_from_labelled_jsonl(tmp_path):
     assert (tmp_path / "math_precision.bin").is_file() and (tmp_path / "math_precision.eval.json").is_file()
 
 
+def test_the_low_bar_needs_enough_markup():
+    from jobs import classify
+    scores = np.array([0.2, 0.2, 0.2, 0.97, 0.5])
+    markup = np.array([0, 4, 5, 0, 12])
+    out = classify.decide(scores, markup, 0.15, 0.95, min_markup=5)
+    assert out["keep"].tolist() == [False, False, True, True, True]
+    assert out.loc[~out["keep"], "reason"].tolist() == ["math_score_low", "math_score_low"]
+    assert out.loc[out["keep"], "reason"].isna().all()
+    assert out.loc[~out["keep"], "value"].tolist() == ["0.2000", "0.2000"]
+    assert classify.decide(scores, markup, 0.15, 0.95)["keep"].tolist() == [False, True, True, True, True]
+
+
 def test_documents_of_excluded_sources_are_left_out(tmp_path):
     (tmp_path / "pos.txt").write_text("a theorem\nfrom the manual\nanother theorem\n")
     (tmp_path / "pos.sources.tsv").write_text("line\tsource\torigin\n1\tstacks\tx\n2\tpari-doc\ty\n3\tstacks\tz\n")

@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 
 # Longest forms first. No span crosses a blank line and each has a length cap, so a stray `\(` or a price
-# like "$$" in prose cannot swallow the rest of the page.
+# like "$$" in prose cannot swallow the rest of the page. An inline `$` right after a Latin letter or digit
+# ("US$5") opens no formula; after a CJK character it does (Chinese text sets formulas without spaces).
 _LINE = r"(?:[^\n]|\n(?!\s*\n))"
 _SPAN = re.compile(
     r"\$\$(?:[^$\n]|\$(?!\$)|\n(?!\s*\n)){1,5000}?\$\$"
     r"|\\\[" + _LINE + r"{1,5000}?\\\]"
     r"|\\\(" + _LINE + r"{1,3000}?\\\)"
     r"|\\begin\{([a-zA-Z*]+)\}" + _LINE + r"{1,10000}?\\end\{\1\}"
-    r"|(?<![\\$\w])\$(?=\S)(?:[^$\n]|\n(?!\s*\n)){1,800}?(?<=\S)\$(?!\d)"
+    r"|(?<![\\$A-Za-z0-9_])\$(?=\S)(?:[^$\n]|\n(?!\s*\n)){1,800}?(?<=\S)\$(?!\d)"
 )
 _COMMAND = re.compile(r"\\[a-zA-Z]+\*?(?:\{[^{}\n]{0,80}\})*")
 # What a formula says, word for word: TeX commands, identifiers and numbers ("\\sin(2x+\\pi)" -> sin, 2x, pi).
