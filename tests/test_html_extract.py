@@ -601,3 +601,18 @@ def test_main_content_that_lost_the_mathematics_gives_way_to_the_whole_text():
     page = extract(html, note)
     assert "$A = [a_{ij}]{m \\times n}, B=[b_{ij}]_{s \\times t}$其中 $m=s, n=t$，A 与 B 是同型矩阵" in page.text
     assert fidelity.fidelity(html, page.text) == (57, 57)
+
+
+def test_asciimath_is_math_evidence():
+    # a tutorial written in AsciiMath (MathJax's AM_HTMLorMML input) has no TeX: its backtick formulas and its
+    # math/asciimath scripts are its math markup; backticks in code, or on a page without AsciiMath, are not
+    page = """<html><head><script src="https://cdn.example/MathJax.js?config=AM_HTMLorMML"></script></head><body>
+<article><h1>Solving quadratics</h1><p>The roots of `ax^2+bx+c=0` are `x=(-b+-sqrt(b^2-4ac))/(2a)`, so for
+`x^2-5x+6=0` they are 2 and 3. Use the discriminant `Delta=b^2-4ac` to tell how many there are.</p>
+<pre>`not this`</pre><script type="math/asciimath">sum_(i=1)^n i = (n(n+1))/2</script></article></body></html>"""
+    ex = extract(page, "https://example.org/q")
+    assert ex.math_markup == markup(tex_delimiters=4, mathjax_script=1, mathjax_loaded=1)
+    assert "The roots of `ax^2+bx+c=0` are `x=(-b+-sqrt(b^2-4ac))/(2a)`" in ex.text
+    assert "$sum_(i=1)^n i = (n(n+1))/2$" in ex.text
+    plain = page.replace("?config=AM_HTMLorMML", "").replace('<script type="math/asciimath">', "<script>")
+    assert extract(plain, "https://example.org/q").math_markup == markup(mathjax_loaded=1)

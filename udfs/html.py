@@ -356,6 +356,12 @@ def _count_tex(text: bytes) -> int:
     return n + len(_TEX_DOLLAR.findall(text))
 
 
+# MathJax's AsciiMath input configured (v2 `AM_*` configurations, `asciimath2jax`, v3 `input/asciimath`, the
+# ASCIIMathML script): on such a page `...` in the text is a formula, written in AsciiMath
+_ASCIIMATH_INPUT = re.compile(rb"asciimath2jax|am_htmlormml|am_chtml|am_svg|input/asciimath|asciimathml\.js")
+_ASCIIMATH_SPAN = re.compile(rb"`[^`<>\n]{1,500}`" + _IN_TEXT)
+
+
 # what, right around an occurrence of "mathjax"/"katex", shows the library is
 # loaded or configured (a <script src> / <link href> is checked separately)
 _LOADER_CONTEXT = re.compile(
@@ -574,7 +580,7 @@ def _rewrite_mathjax3(tree, doc, counts) -> None:
 
 def _rewrite_mathjax2(tree, doc, counts, low: bytes) -> None:
     scripts = _all(doc, 'script[type^="math/"]') \
-        if (b"math/tex" in low or b"math/mml" in low) else ()
+        if (b"math/tex" in low or b"math/mml" in low or b"math/asciimath" in low) else ()
     n = 0
     for s in scripts:
         typ = (s.getattr("type") or "").lower()
@@ -583,8 +589,10 @@ def _rewrite_mathjax2(tree, doc, counts, low: bytes) -> None:
             tex = _CDATA.sub("", body).strip()
         elif typ.startswith("math/mml"):
             tex = mathml_to_latex(body)
+        elif typ.startswith("math/asciimath"):
+            tex = _CDATA.sub("", body).strip()   # AsciiMath as written: not TeX, but the formula
         else:
-            continue  # asciimath etc.: not TeX
+            continue
         n += 1
         if tex:
             _replace(tree, s, _wrap(tex, "mode=display" in typ))
@@ -748,8 +756,10 @@ def extract(html: str, url: str, *, main_content: bool = True, main_content_math
 
     * ``tex_delimiters``: ``\\(..\\)``, ``\\[..\\]``, ``$$..$$``, ``$..$``
       pairs and ``\\begin{equation|align|...}`` in the page text (scripts,
-      styles, ``pre``/``code`` and comments excluded);
-    * ``mathjax_script``: ``<script type="math/tex...">`` (and ``math/mml``);
+      styles, ``pre``/``code`` and comments excluded), and on a page that
+      configures MathJax's AsciiMath input its `` `..` `` formulas;
+    * ``mathjax_script``: ``<script type="math/tex...">`` (and ``math/mml``,
+      ``math/asciimath``, whose AsciiMath is kept as the formula);
     * ``mathjax_rendered``: MathJax v2 frames (``.MathJax``, ``.MathJax_SVG``,
       ``.MathJax_CHTML`` ...) and v3 ``mjx-container`` elements;
     * ``katex``: ``span.katex`` elements;
@@ -801,6 +811,8 @@ def extract(html: str, url: str, *, main_content: bool = True, main_content_math
             pass  # keep whatever was rewritten so far
 
     counts["tex_delimiters"] = _count_tex_delimiters(low)
+    if _ASCIIMATH_INPUT.search(low):
+        counts["tex_delimiters"] += len(_ASCIIMATH_SPAN.findall(_prose_source(low)))
     if mathjax or katex:
         counts["mathjax_loaded"] = _mathjax_loaded(low)
 
