@@ -99,3 +99,21 @@ def test_missing_model_stops_the_run_before_anything_is_written(tmp_path, capsys
     assert err == [f"webmath: error: model not found: {tmp_path / 'none' / 'math_recall.bin'} "
                    "(make it with: webmath train-classifier --name math_recall)"]
     assert not (tmp_path / "wh").exists()
+
+
+def test_no_page_of_the_real_excerpts_reads_as_math(models_dir):
+    # the Common Crawl excerpt's Chinese lottery-number lists, shop and forum pages, and the wget crawls'
+    # academic and software pages: none is mathematics, none may reach the recall stage's 0.8 bar
+    import glob
+
+    from udfs import extract
+    opts = extract.ExtractOptions(run_id="t")
+    docs = [r for path in sorted(glob.glob(str(SAMPLE.parent / "warc-real" / "*.warc.gz")))
+            for r in extract.extract_file(path, opts) if r.get("kind") == "document"]
+    assert len(docs) == 83
+    model = mathclass.load(str(models_dir / "math_recall.bin"))
+    scores = dict(zip((d["url"] for d in docs), mathclass.math_probability(model, [d["text"] for d in docs], 10000)))
+    assert max(scores.values()) < 0.25
+    lottery = ["http://077678u.info/erxiaoshujinguang/list_6_2.html", "http://0755krk.com/76104/list_4_1.html",
+               "http://041696.com/15477/list_6_4.html", "http://044545.com/topic/20200207/015849.html"]
+    assert all(scores[url] < 0.1 for url in lottery)
