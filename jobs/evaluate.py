@@ -139,13 +139,12 @@ def format_report(ev: Evaluation, listed: int = 30) -> str:
     s = ev.selection(pages)
     fpr = s.false_positives
     lo, hi = fpr.interval
+    implied = (f"; at a {ev.base_rate:.0%} math base rate that is a precision of "
+               f"{evaluation.implied_precision(s.recall.value, fpr.value, ev.base_rate):.3f} (upper bound of the "
+               f"rate: {evaluation.implied_precision(s.recall.value, hi, ev.base_rate):.3f})") if s.recall.n else ""
     lines += ["", f"{ev.final}: precision {_share(s.precision).strip()}, distinct recall "
                   f"{_share(s.recall).strip()} ({s.recall.k} of {s.recall.n})",
-              f"non-math pages through: {fpr.k} of {fpr.n} = {fpr.value:.4f} [{lo:.4f}, {hi:.4f}]; at a "
-              f"{ev.base_rate:.0%} math base rate that is a precision of "
-              f"{evaluation.implied_precision(s.recall.value, fpr.value, ev.base_rate):.3f} "
-              f"(upper bound of the rate: {evaluation.implied_precision(s.recall.value, hi, ev.base_rate):.3f})",
-              ""]
+              f"non-math pages through: {fpr.k} of {fpr.n} = {fpr.value:.4f} [{lo:.4f}, {hi:.4f}]{implied}", ""]
     lines += _breakdown(ev, "genre", evaluation.by(pages, lambda p: p.genre)) + [""]
     lines += _breakdown(ev, "markup", evaluation.by(pages, evaluation.markup_kinds)) + [""]
     lines += _breakdown(ev, "language", evaluation.by(pages, lambda p: p.lang or "unknown")) + [""]
