@@ -227,7 +227,7 @@ def test_cluster_run_of_the_package_equals_the_local_run(request, cluster, packa
     from jobs import tables
     corpus = {r["doc_id"]: r["text"] for r in tables.read(spark, str(warehouse), "corpus").collect()}
     local_corpus = {r["doc_id"]: r["text"] for r in tables.read(spark, str(local_warehouse), "corpus").collect()}
-    assert len(corpus) == 54 and corpus == local_corpus
+    assert len(corpus) == 53 and corpus == local_corpus
 
     def rejected(wh):
         return {(r["doc_id"], r["stage"], r["reason"])
@@ -237,19 +237,25 @@ def test_cluster_run_of_the_package_equals_the_local_run(request, cluster, packa
     by_reason: dict[tuple, int] = {}
     for _, stage, reason in rejected(warehouse):
         by_reason[stage, reason] = by_reason.get((stage, reason), 0) + 1
+    # ONE_FILE's 3 language_score_low pages of before (SciPy's anglit tutorial, its mirror, its norm tutorial) are
+    # kept now (short prose of a kept language; "und"); math_recall rejects 4 math pages more with the retrained
+    # model (SageMath's asymptotic misc, maxima_lib and solitons, the docs-archive copy of SciPy's gengamma), so
+    # dedup finds one exact copy more (anglit's mirror) and one near copy less (gengamma's), and solitons, the
+    # page quality rejected, no longer reaches it; math_precision's model rejects SageMath's stein_watkins too
+    # (0.139 < 0.15)
     assert by_reason == {("extract", "no_text"): 1, ("extract", "not_html"): 1,
-                         ("language", "language_not_kept"): 23, ("language", "language_score_low"): 3,
-                         ("math_recall", "math_score_low"): 63, ("dedup", "exact_duplicate"): 3,
-                         ("dedup", "near_duplicate"): 2, ("quality", "symbol_ratio_high"): 1,
-                         ("math_precision", "math_score_low"): 1, ("decontaminate", "benchmark_contamination"): 3}
+                         ("language", "language_not_kept"): 23,
+                         ("math_recall", "math_score_low"): 67, ("dedup", "exact_duplicate"): 4,
+                         ("dedup", "near_duplicate"): 1,
+                         ("math_precision", "math_score_low"): 2, ("decontaminate", "benchmark_contamination"): 3}
 
     stats = stage_stats(spark, warehouse, "cluster")
     assert stats == stage_stats(spark, local_warehouse, "clean")
     assert {(s, c, v) for s, _, c, v in stats if c in ("input", "kept")} == {
-        ("extract", "input", 155), ("extract", "kept", 153), ("language", "input", 153), ("language", "kept", 127),
-        ("math_recall", "input", 127), ("math_recall", "kept", 64), ("dedup", "input", 64), ("dedup", "kept", 59),
-        ("quality", "input", 59), ("quality", "kept", 58), ("math_precision", "input", 58),
-        ("math_precision", "kept", 57), ("decontaminate", "input", 57), ("decontaminate", "kept", 54)}
+        ("extract", "input", 155), ("extract", "kept", 153), ("language", "input", 153), ("language", "kept", 130),
+        ("math_recall", "input", 130), ("math_recall", "kept", 63), ("dedup", "input", 63), ("dedup", "kept", 58),
+        ("quality", "input", 58), ("quality", "kept", 58), ("math_precision", "input", 58),
+        ("math_precision", "kept", 56), ("decontaminate", "input", 56), ("decontaminate", "kept", 53)}
 
     # and every other column of every table too: scores, signals, model versions, clusters, provenance
     assert table_contents(spark, warehouse) == table_contents(spark, local_warehouse)
