@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -47,7 +47,7 @@ class Evaluation:
         return evaluation.select(pages, self.kept, self.leaked, self.languages)
 
 
-def _ids_frame(spark: SparkSession, ids) -> "DataFrame":
+def _ids_frame(spark: SparkSession, ids) -> DataFrame:
     return spark.createDataFrame([(i,) for i in sorted(ids)], "warc_record_id string")
 
 

@@ -52,10 +52,10 @@ def load_truth(path: str | Path) -> dict[str, Page]:
                 continue
             try:
                 row = json.loads(line)
-                rows[row["record_id"]] = row
-                row["label"]
+                record, _ = row["record_id"], row["label"]
             except (ValueError, KeyError, TypeError) as exc:
                 raise TruthError(f"{path}:{n}: needs JSON with 'record_id' and 'label' ({exc})") from None
+            rows[record] = row
             if row.get("url"):
                 by_url[row["url"]] = row["record_id"]
             original = row.get("dup_of") or row.get("near_dup_of")
