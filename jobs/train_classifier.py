@@ -34,9 +34,11 @@ def _seed_sources(path: Path) -> list[str | None]:
     if not table.is_file():
         return []
     sources = {}
-    for row in list(open(table, encoding="utf-8"))[1:]:
-        line, source = row.split("\t")[:2]
-        sources[int(line)] = source
+    with open(table, encoding="utf-8") as fh:
+        next(fh)                                   # the header
+        for row in fh:
+            line, source = row.split("\t")[:2]
+            sources[int(line)] = source
     return [sources.get(n) for n in range(1, max(sources, default=0) + 1)]
 
 

@@ -145,14 +145,13 @@ def word_repetition_ratio(words: list[str], n: int = 5) -> float:
     return sum(c - 1 for c in grams.values()) / total
 
 
-def _repeated_share(counts: Counter, exempt=lambda item: False) -> float:
+def _repeated_share(counts: Counter) -> float:
     """Share of the characters taken by repeats of a line or paragraph (its first occurrence not counted),
-    after Gopher's duplicate-line and duplicate-paragraph character fractions. `exempt` items count in the
-    total but never as repeats."""
+    after Gopher's duplicate-line and duplicate-paragraph character fractions."""
     total = sum(len(item) * c for item, c in counts.items())
     if not total:
         return 0.0
-    return sum(len(item) * (c - 1) for item, c in counts.items() if not exempt(item)) / total
+    return sum(len(item) * (c - 1) for item, c in counts.items()) / total
 
 
 def _cells(line: str, splitter: re.Pattern) -> list[str]:
