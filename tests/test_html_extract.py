@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -616,3 +617,22 @@ def test_asciimath_is_math_evidence():
     assert "$sum_(i=1)^n i = (n(n+1))/2$" in ex.text
     plain = page.replace("?config=AM_HTMLorMML", "").replace('<script type="math/asciimath">', "<script>")
     assert extract(plain, "https://example.org/q").math_markup == markup(mathjax_loaded=1)
+
+
+def test_line_number_gutters_of_code_listings_are_dropped():
+    # a Hexo blog's code listing is a table: a gutter cell of line numbers beside the code cell. The numbers are
+    # no text of the page (a column "1 2 3 ... 67" per listing, which a math classifier reads as a list of
+    # numbers); a cell of that class holding anything besides numbers stays
+    from tests import realweb
+    url = "https://sunyancn.github.io/post/55046.html"
+    text = extract(realweb.raw(url), url).text
+    assert "很容易可以写出代码：\n\ndef fun(n):\n    if n==2:" in text
+    assert not re.search(r"(?m)^1\n2\n3\n", text)
+    page = """<html><body><article><p>Code with numbered lines, and a sidebar whose class says gutter.</p>
+<table><tr><td class="gutter"><pre><span class="line">1</span><br><span class="line">2</span></pre></td>
+<td class="code"><pre>x = 1
+y = 2</pre></td></tr></table><pre><span class="linenos">10</span>print(x)</pre>
+<table><tr><td class="gutter">Notes beside the table</td><td>body text</td></tr></table></article></body></html>"""
+    out = extract(page, "https://example.org/g", main_content=False).text
+    assert "x = 1\ny = 2" in out and "print(x)" in out and "Notes beside the table" in out
+    assert not re.search(r"\b(1\n2|10)\b", out)

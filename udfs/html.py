@@ -27,6 +27,11 @@ Choices beyond the bare spec, each deliberate:
 * ``tex_delimiters`` counts only page text: scripts, styles, ``pre``/``code``,
   comments and attribute values (``title="\(x\)"``) are left out.
 * ``url`` may come wrapped in ``<...>`` as WARC/1.0 writers store it.
+* The line-number gutters of code listings (Hexo's ``td.gutter``, Pygments'
+  ``linenos``, Rouge's ``rouge-gutter``, highlight.js and Prism line numbers,
+  GitHub's ``blob-num``) are removed when all they hold is numbers: a column
+  of 1, 2, 3 ... is not text, and beside a code block it reads as a list of
+  numbers to a math classifier.
 
 Exceptions: ``extract`` raises ``TypeError`` when ``html`` is not a ``str``
 and lets ``resiliparse.parse.html.HTMLParserException`` through when lexbor
@@ -736,6 +741,20 @@ def _unwrap_figures(tree, doc) -> None:
         el.replace_with(div)
 
 
+# class names of code listings' line-number columns; removed only when their text is numbers alone
+_GUTTER_GATE = re.compile(rb"gutter|lineno|line-numbers|hljs-ln|blob-num")
+_GUTTERS = ("td.gutter, td.linenos, span.linenos, span.lineno, td.rouge-gutter, pre.lineno, .hljs-ln-numbers, "
+            ".line-numbers-rows, td.blob-num, .code-line-numbers")
+_NUMBERS_ONLY = re.compile(r"[\d\s]*")
+
+
+def _drop_line_numbers(doc) -> None:
+    """Remove code listings' line-number gutters whose text is numbers and white space only."""
+    for el in _all(doc, _GUTTERS):
+        if _NUMBERS_ONLY.fullmatch(el.text or ""):
+            el.remove()
+
+
 def _plain_text(tree: HTMLTree, main_content: bool) -> str:
     return extract_plain_text(tree, main_content=main_content, preserve_formatting=True, alt_texts=False,
                               links=False, list_bullets=True, noscript=False)
@@ -805,6 +824,8 @@ def extract(html: str, url: str, *, main_content: bool = True, main_content_math
                 _rewrite_mathml(tree, doc, counts)
             if b"<fig" in low:
                 _unwrap_figures(tree, doc)
+            if _GUTTER_GATE.search(low):
+                _drop_line_numbers(doc)
             if b"<img" in low:
                 images = _rewrite_images(tree, doc, counts, url, low)
         except (DOMException, RecursionError):
