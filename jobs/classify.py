@@ -16,10 +16,15 @@ from jobs.config import ConfigError
 from jobs.filtering import FilterStage
 from udfs import mathclass
 
-# How many pieces of math markup the page carries (TeX in its text, MathJax scripts and renderings, KaTeX,
+# The pieces of math markup counted for the low bar (TeX in the text, MathJax scripts and renderings, KaTeX,
 # MathML, TeX images); a loaded MathJax alone is none.
-MARKUP = ("coalesce(math_markup.tex_delimiters + math_markup.mathjax_script + math_markup.mathjax_rendered"
-          " + math_markup.katex + math_markup.mathml + math_markup.tex_images, 0) AS markup")
+MARKUP_KINDS = ("tex_delimiters", "mathjax_script", "mathjax_rendered", "katex", "mathml", "tex_images")
+
+
+def markup_pieces(math_markup: pd.Series) -> np.ndarray:
+    """How many pieces of math markup each page carries (its `math_markup` struct as dicts; null = none)."""
+    return np.array([sum((m.get(k) or 0) for k in MARKUP_KINDS) if isinstance(m, dict) else 0
+                     for m in math_markup], dtype=int)
 
 
 def model_path(cfg: dict, name: str) -> Path:
@@ -56,11 +61,11 @@ def make_stage(name: str) -> FilterStage:
 
             model = mathclass.load(SparkFiles.get(file_name))
             scores = mathclass.math_probability(model, list(frame["text"]), max_chars)
-            out = decide(scores, frame["markup"].fillna(0).to_numpy(int), with_markup, without_markup, min_markup)
+            out = decide(scores, markup_pieces(frame["math_markup"]), with_markup, without_markup, min_markup)
             out.insert(0, f"math_model_{kind}", version)
             out.insert(0, f"math_score_{kind}", scores)
             return out
 
         return score
 
-    return FilterStage(name=name, inputs=("text", MARKUP), scorer=scorer)
+    return FilterStage(name=name, inputs=("text", "math_markup"), scorer=scorer)

@@ -106,23 +106,54 @@ def _config(args: argparse.Namespace) -> dict:
     return cfg
 
 
-def run_stage(spark, cfg: dict, name: str, paths: list[str] | None) -> dict:
-    """Run one stage: a filtering stage (a module with a `STAGE`) through the filter mechanism, any other
-    stage (a module with `run(spark, cfg, paths)`) as it is."""
+def _module(name: str):
     import importlib
+    return importlib.import_module(f"jobs.{name}")
 
+
+def per_page(name: str):
+    """The stage's FilterStage when it judges one page at a time (it can run in a pass with others), else None."""
     from jobs import filtering
-    module = importlib.import_module(f"jobs.{name}")
-    if isinstance(getattr(module, "STAGE", None), filtering.FilterStage):
-        return filtering.run(spark, cfg, module.STAGE, paths)
-    return module.run(spark, cfg, paths)
+    stage = getattr(_module(name), "STAGE", None)
+    return stage if isinstance(stage, filtering.FilterStage) else None
+
+
+def passes(plan: list[tuple[str, list[str] | None]]) -> list[list[tuple[str, list[str] | None]]]:
+    """`plan` cut into passes: a per-page stage joins the pass of the stage before it when that one is extract
+    or per-page too and both run on the same files; dedup, which needs all pages at once, is a pass alone."""
+    out: list[list[tuple[str, list[str] | None]]] = []
+    for name, todo in plan:
+        if out and per_page(name) and (out[-1][-1][0] == "extract" or per_page(out[-1][-1][0])) \
+                and out[-1][-1][1] == todo:
+            out[-1].append((name, todo))
+        else:
+            out.append([(name, todo)])
+    return out
+
+
+def run_pass(spark, cfg: dict, names: list[str], paths: list[str] | None) -> dict[str, dict]:
+    """Run consecutive stages as one pass: extract with the per-page stages after it, a chain of per-page stages
+    (jobs.filtering), or a stage alone (a module with `run(spark, cfg, paths)`); {stage: counts}."""
+    from jobs import filtering
+    head, chain = names[0], tuple(per_page(name) for name in names[1:])
+    if head == "extract":
+        from jobs import extract
+        return extract.run(spark, cfg, paths, chain) if chain else {head: extract.run(spark, cfg, paths)}
+    if per_page(head):
+        return filtering.run_chain(spark, cfg, [per_page(head), *chain], paths)
+    return {head: _module(head).run(spark, cfg, paths)}
+
+
+def run_stage(spark, cfg: dict, name: str, paths: list[str] | None) -> dict:
+    """Run one stage alone; its counts."""
+    return run_pass(spark, cfg, [name], paths)[name]
 
 
 def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, resume: bool = False) -> bool:
-    """Run `stages` in order on `paths` (None: every document of the tables), a line per stage with its counts
-    and time. With WARC paths every stage records the files it finished (jobs.progress); `resume` runs each
-    stage only on the files it has not finished yet (and on those an earlier stage ran on). False when there
-    was nothing to do."""
+    """Run `stages` in order on `paths` (None: every document of the tables), in passes (`passes`), a line per
+    stage with its counts and the pass's time. With WARC paths every pass records the files its stages
+    finished (jobs.progress); `resume` runs each stage only on the files it has not finished yet (and on those
+    an earlier stage ran on). False when there was nothing to do."""
     from jobs import progress
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
     plan = [(name, paths) for name in stages]
@@ -133,16 +164,19 @@ def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, r
             return False
     scope = f"{len(plan[-1][1])} WARC file(s)" if paths is not None else "all documents"
     print(f"run {run_id}: {scope} -> {warehouse}", flush=True)
-    for name, todo in plan:
-        started = time.time()
+    for group in passes(plan):
+        names, todo = [name for name, _ in group], group[0][1]
         if todo is not None and not todo:
-            print(f"[{name}] done before: all {len(paths)} file(s)", flush=True)
+            for name in names:
+                print(f"[{name}] done before: all {len(paths)} file(s)", flush=True)
             continue
-        summary = run_stage(spark, cfg, name, todo)
+        started = time.time()
+        summaries = run_pass(spark, cfg, names, todo)
         if todo is not None:
-            progress.record(spark, warehouse, run_id, name, todo, PIPELINE[PIPELINE.index(name) + 1:])
-        print(f"[{name}] {time.time() - started:.1f}s: " + ", ".join(f"{k} {v:,}" for k, v in summary.items()),
-              flush=True)
+            progress.record(spark, warehouse, run_id, names, todo, PIPELINE[PIPELINE.index(names[-1]) + 1:])
+        for i, name in enumerate(names):
+            took = f"{time.time() - started:.1f}s" if i == 0 else "same pass"
+            print(f"[{name}] {took}: " + ", ".join(f"{k} {v:,}" for k, v in summaries[name].items()), flush=True)
     return True
 
 

@@ -1,8 +1,11 @@
 """`webmath extract`: WARC files → `documents`, `rejected`, `ingest_log`, `stage_stats`.
 
 One Spark task per WARC file: the paths are spread one per partition and `mapInArrow` streams each file
-through `udfs.extract.extract_file`. The stage owns the slice of the tables that belongs to the WARC files it
-read, and replaces it, so extracting the same files again gives the same rows as once.
+through `udfs.extract.extract_file`. The per-page stages after it (`webmath run`: language, math_recall) can
+run in the same pass (`chain`): each batch of extracted pages goes through their scorers in the same Python
+worker (jobs.filtering.chain_step), and their tables are written with extract's. The stage owns the slice of
+the tables that belongs to the WARC files it read, and replaces it, so extracting the same files again gives
+the same rows as once.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_schema
 
-from jobs import inputs, stats, tables
+from jobs import filtering, inputs, stats, tables
 from udfs.extract import ExtractOptions, partition_fn
 
 STAGE = "extract"
@@ -36,36 +39,61 @@ def options(cfg: dict, run_id: str) -> ExtractOptions:
         html_types=tuple(ex["html_types"]), keep_status=tuple(ex["keep_status"]), min_text_chars=ex["min_text_chars"])
 
 
-def extracted(spark: SparkSession, cfg: dict, paths: list[str]) -> DataFrame:
+def extracted(spark: SparkSession, cfg: dict, paths: list[str],
+              chain: tuple[filtering.FilterStage, ...] = ()) -> DataFrame:
     """Every WARC file as its own Spark task, streamed through `extract_file`: the rows of all three tables,
-    told apart by `kind` (document, rejected, file)."""
+    told apart by `kind` (document, rejected, file), the documents judged by the `chain` stages."""
     wire = _wire_schema()
     fn = partition_fn(options(cfg, cfg["run"]["run_id"]), to_arrow_schema(wire), cfg["extract"]["batch_rows"])
     files = spark.createDataFrame(
         spark.sparkContext.parallelize([(p,) for p in paths], len(paths)), "warc_path string")
-    return files.mapInArrow(fn, wire)
+    if not chain:
+        return files.mapInArrow(fn, wire)
+    fields = filtering.chain_fields(chain, wire)
+    step = filtering.chain_step(chain, filtering.chain_scorers(spark, cfg, chain), fields)
+
+    def fused(batches):
+        for batch in fn(batches):
+            yield step(batch, batch.column("kind").to_numpy(zero_copy_only=False) == "document")
+
+    return files.mapInArrow(fused, T.StructType(wire.fields + fields))
 
 
-def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
+def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None,
+        chain: tuple[filtering.FilterStage, ...] = ()) -> dict:
+    """Extract `paths` (and judge the pages by the `chain` stages in the same pass); the counts of extract,
+    and with a chain {stage: counts} of every stage."""
     run_id = cfg["run"]["run_id"]
     warehouse = cfg["run"]["warehouse"]
     if paths is None:
         paths = inputs.resolve(cfg["input"]["path"], cfg["input"]["prefix"])
 
-    out = extracted(spark, cfg, paths).persist(StorageLevel.MEMORY_AND_DISK)
+    out = extracted(spark, cfg, paths, chain).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         owned = tables.in_list("warc_path", paths)
-        counted = count(out)                          # extracts once, into the cache the writes read
+        counted = {STAGE: count(out)}                 # extracts once, into the cache the writes read
+        rejected = out.where("kind = 'rejected'")
+        slices = []
+        if chain:
+            slices, chain_rejected, chain_counted = filtering.outputs(
+                spark, cfg, chain, out.where("kind = 'document'"), owned)
+            rejected = rejected.select(chain_rejected.columns).unionByName(chain_rejected)
+            counted.update(chain_counted)
+        stages = tables.in_list("stage", counted)
         tables.replace_slices(warehouse, [
-            (out.where("kind = 'document'"), "documents", owned),
-            (out.where("kind = 'rejected'"), "rejected", f"stage = '{STAGE}' AND {owned}"),
+            (out.where("kind = 'document'"), "documents", owned), *slices,
+            (rejected, "rejected", f"{stages} AND {owned}"),
             (out.where("kind = 'file'"), "ingest_log", owned),
-            stats.stage_slice(spark, run_id, STAGE, counted)])
+            stats.stages_slice(spark, run_id, counted)])
     finally:
         out.unpersist()
-    total = lambda counter: sum(v for _, c, v in counted if c == counter)
-    return {"files": total("files"), "records_read": total("records_read"), "kept": total("kept"),
-            "skipped": sum(v for _, c, v in counted if c.startswith("rejected."))}
+    found = counted[STAGE]
+    total = lambda counter: sum(v for _, c, v in found if c == counter)
+    summary = {"files": total("files"), "records_read": total("records_read"), "kept": total("kept"),
+               "skipped": sum(v for _, c, v in found if c.startswith("rejected."))}
+    if not chain:
+        return summary
+    return {STAGE: summary, **{s.name: filtering.summary(counted[s.name], s.kept_counters) for s in chain}}
 
 
 def count(out: DataFrame) -> list[tuple[str, str, int]]:

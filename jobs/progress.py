@@ -44,12 +44,14 @@ def plan(spark: SparkSession, warehouse: str, paths: list[str], stages: list[str
     return out
 
 
-def record(spark: SparkSession, warehouse: str, run_id: str, stage: str, paths: list[str],
+def record(spark: SparkSession, warehouse: str, run_id: str, stages: str | list[str], paths: list[str],
            later: list[str]) -> None:
-    """`stage` finished `paths`; the records of the `later` stages for them are cleared."""
+    """`stages` (one or the stages of a pass) finished `paths`; the records of the `later` stages for them are
+    cleared, in the same commit."""
     if not paths:
         return
+    stages = [stages] if isinstance(stages, str) else list(stages)
     now = datetime.now(timezone.utc)
-    rows = [(path, stage, run_id, now) for path in sorted(set(paths))]
-    predicate = f"{tables.in_list('warc_path', paths)} AND {tables.in_list('stage', [stage, *later])}"
+    rows = [(path, stage, run_id, now) for stage in stages for path in sorted(set(paths))]
+    predicate = f"{tables.in_list('warc_path', paths)} AND {tables.in_list('stage', [*stages, *later])}"
     tables.replace_slice(spark.createDataFrame(rows, tables.PROGRESS), warehouse, "progress", predicate)

@@ -48,12 +48,13 @@ def decisions(decided: DataFrame, kept_counters: tuple[tuple[str, str], ...] = (
     return [(crawl, counter, value) for (crawl, counter), value in totals.items() if value]
 
 
-def stage_slice(spark: SparkSession, run_id: str, stage: str, counted: list[tuple[str, str, int]]) -> tuple:
-    """The stage's rows of `stage_stats` for this run, from `count` rows: a (df, table, predicate) slice for
-    `tables.replace_slices`, written with the stage's own tables."""
+def stages_slice(spark: SparkSession, run_id: str, counted: dict[str, list[tuple[str, str, int]]]) -> tuple:
+    """The rows of `stage_stats` for this run of the stages in `counted` ({stage: [(crawl, counter, value)]}):
+    one (df, table, predicate) slice for `tables.replace_slices`, written with the stages' own tables."""
     now = datetime.now(timezone.utc)
-    rows = [(run_id, stage, crawl, counter, value, now) for crawl, counter, value in counted]
-    predicate = f"run_id = {tables.sql_literal(run_id)} AND stage = {tables.sql_literal(stage)}"
+    rows = [(run_id, stage, crawl, counter, value, now)
+            for stage, found in counted.items() for crawl, counter, value in found]
+    predicate = f"run_id = {tables.sql_literal(run_id)} AND {tables.in_list('stage', counted)}"
     return spark.createDataFrame(rows, tables.STAGE_STATS), "stage_stats", predicate
 
 
