@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The `bench` extra (datatrove and what its compared steps need) on top of `dev`.
+# The `bench` extra (what only the benchmarks in bench/ need: fastwarc, datatrove and what its compared steps
+# import) on top of `dev`.
 $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $(BENCH_STAMP)
@@ -39,7 +40,8 @@ demo: jars $(MODELS)
 	@echo "tables: $(WAREHOUSE)/  (query them with webmath sql, Spark SQL or delta-rs)"
 	$(BIN)/webmath report --warehouse $(WAREHOUSE)
 
-# What spark-submit needs, in dist/: webmath.zip (--py-files), main.py, conf/, the models, the benchmark files.
+# What spark-submit needs, in dist/: webmath.zip (--py-files), main.py, conf/, the models, the decontamination
+# test sets. Not bench/: the benchmarks run from a checkout.
 package: $(MODELS) | install
 	$(BIN)/python -m jobs.package --out dist
 

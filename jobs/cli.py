@@ -12,6 +12,7 @@ import secrets
 import sys
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 from jobs import config, tables
 
@@ -184,14 +185,27 @@ def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("run-%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
 
 
+def run_bench(argv: list[str]) -> int:
+    """`webmath bench ...` and `webmath bench compare ...`: the benchmarks are the top-level `bench` package of a
+    checkout, beside `jobs/` (found there when this `jobs` is the checkout's); webmath.zip and the image have none."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "bench" / "__init__.py").is_file() and str(checkout) not in sys.path:
+        sys.path.insert(0, str(checkout))
+    try:
+        from bench import compare, stages
+    except ModuleNotFoundError as exc:
+        if exc.name != "bench":
+            raise
+        print("webmath bench: the benchmarks run from a checkout of the repository (bench/ beside jobs/); "
+              "this installation has none", file=sys.stderr)
+        return 2
+    return compare.main(argv[1:]) if argv[:1] == ["compare"] else stages.main(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["bench"]:   # its own options: `webmath bench --help`, `webmath bench compare --help`
-        if argv[1:2] == ["compare"]:
-            from jobs import bench_compare
-            return bench_compare.main(argv[2:])
-        from jobs import bench
-        return bench.main(argv[1:])
+        return run_bench(argv[1:])
     args = _parser().parse_args(argv)
     try:
         cfg = _config(args)

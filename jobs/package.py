@@ -1,6 +1,7 @@
 """`make package`: the folder spark-submit needs, byte for byte the same from the same sources.
 
     dist/webmath.zip        the `jobs` and `udfs` packages, for --py-files (sorted entries, fixed timestamps)
+                            (not the benchmarks, bench/: they run from a checkout)
     dist/main.py            the driver's entry script: spark-submit dist/main.py run --conf dist/conf/cluster.toml
     dist/conf/              defaults, profiles and word lists (main.py points WEBMATH_CONF here)
     dist/models/*.bin       the models the scoring stages name (classifier.model_dir: read on the driver,

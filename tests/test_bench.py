@@ -1,4 +1,4 @@
-"""jobs.bench's process-tree measurement, on real processes: the CPU of a process that nobody accounts for at
+"""bench.stages's process-tree measurement, on real processes: the CPU of a process that nobody accounts for at
 its exit still counts (Spark's Python daemon ignores SIGCHLD, so the kernel discards its workers' times)."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-from jobs.bench import ROOT
+from bench.stages import ROOT
 
 # A parent that ignores SIGCHLD, as pyspark's daemon does, and a child that burns 1 s of CPU and exits before
 # the stage line is printed: no cutime anywhere ever holds the child's second.
@@ -27,8 +27,8 @@ BURN = textwrap.dedent("""
 WATCH = textwrap.dedent("""
     import json, sys
     from pathlib import Path
-    from jobs import bench
-    run = bench.watch([sys.executable, "-c", sys.argv[1]], Path(sys.argv[2]))
+    from bench import stages
+    run = stages.watch([sys.executable, "-c", sys.argv[1]], Path(sys.argv[2]))
     print(json.dumps(run))
 """)
 

@@ -1,7 +1,7 @@
-"""The figures of `webmath bench compare` (udfs.bench_compare): stage lines, rates, ratios, growth, scales and
+"""The figures of `webmath bench compare` (bench.figures): stage lines, rates, ratios, growth, scales and
 the tables. Plain functions: no Spark, no datatrove."""
-from udfs.bench_compare import (combined, fmt_mib, fmt_ratio, format_table, growth, metrics, parse_stage_line,
-                                per_core, ratio, scale_files, stage_docs)
+from bench.figures import (combined, fmt_mib, fmt_ratio, format_table, growth, metrics, parse_stage_line,
+                           per_core, ratio, scale_files, stage_docs)
 
 
 def test_parse_stage_line_reads_webmaths_own_line():

@@ -179,10 +179,17 @@ def test_package_imports_only_from_its_zip_and_builds_the_same_bytes(package, ba
                            cwd=tmp_path, capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONPATH": str(package / "webmath.zip")})
     assert found.stdout == f"{package / 'webmath.zip' / 'jobs' / 'cli.py'}\n"
+    # no benchmark code in the package: `webmath bench` says where the benchmarks run, and exits 2
+    bench = subprocess.run([str(bare_python), str(package / "main.py"), "bench", "--help"], cwd=tmp_path,
+                           capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": str(package / "webmath.zip")})
+    assert bench.returncode == 2 and bench.stdout == "" and bench.stderr.count("\n") == 1
+    assert bench.stderr.startswith("webmath bench: the benchmarks run from a checkout")
 
     sources = sorted(str(p.relative_to(ROOT)) for d in ("jobs", "udfs") for p in (ROOT / d).rglob("*.py"))
     with zipfile.ZipFile(package / "webmath.zip") as zf:
         assert [i.filename for i in zf.infolist()] == sources
+        assert not [i.filename for i in zf.infolist() if i.filename.startswith("bench/")]
         assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     assert sorted(str(p.relative_to(package)) for p in package.rglob("*") if p.is_file()) == sorted(
         ["webmath.zip", "main.py", "requirements.txt", *(f"models/{m}" for m in MODELS),

@@ -14,7 +14,7 @@ Per core = documents / seconds / cores used (1 for the loops). Prints a table an
 function in a plain loop; dedup also at 1x and 2x input, with peak memory. Decontamination runs over every extracted document (all four test sets indexed), and when the crawl
 folder has a truth.jsonl that labels leaks, also reports how many leak records were caught.
 
-`webmath bench compare` (jobs/bench_compare.py, `make bench`): the whole pipeline against datatrove's and the
+`webmath bench compare` (bench/compare.py, `make bench`): the whole pipeline against datatrove's and the
 floor, per stage, at 1x, 2x and 4x input; it measures its runs with `watch` below.
 """
 from __future__ import annotations
@@ -337,7 +337,7 @@ def watch(cmd: list[str], log: Path, env: dict | None = None) -> dict:
     without counts, "total": wall, CPU and peaks of the whole run, "returncode"}. CPU seconds are those of the
     command's whole process tree, exited processes included (see TreeMonitor); peaks are resident memory in
     bytes."""
-    from udfs.bench_compare import parse_stage_line
+    from bench.figures import parse_stage_line
 
     _adopt_orphans()
     with TreeMonitor(itself=False) as monitor, open(log, "w") as out:

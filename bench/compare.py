@@ -10,7 +10,7 @@ scale k reads the first k / largest of the files. At each scale, one after the o
              GopherQualityFilter, on LocalPipelineExecutor with tasks = workers = the cores; each stage reads
              the JSONL the stage before it wrote, as webmath's stages read the Delta table before them;
   floor      FastWARC + Resiliparse text extraction alone, in a plain Python loop on one core.
-Each runs as a subprocess, measured by jobs.bench.watch: per stage (the `[stage] 12.3s: ...` lines) wall
+Each runs as a subprocess, measured by bench.stages.watch: per stage (the `[stage] 12.3s: ...` lines) wall
 seconds, CPU seconds of the whole process tree and peak resident memory (largest process, sum). Prints the
 tables and writes results.json, stages.png and scaling.png into `--out`.
 
@@ -29,10 +29,9 @@ import sys
 import time
 from pathlib import Path
 
-from jobs import bench
-from udfs import bench_compare as figures
+from bench import figures, stages
 
-ROOT = bench.ROOT
+ROOT = stages.ROOT
 LID_MODEL = ROOT / "models" / "lid.176.ftz"
 # datatrove's default extraction timeout is 1 s per page; on a loaded machine that drops pages that are merely
 # waiting for a core, so the comparison gives Trafilatura 10 s (its timeouts are counted on the extract line).
@@ -169,7 +168,7 @@ def count_jsonl(folder: Path) -> int:
 def floor_run(paths: list[str]) -> None:
     print(f"run floor: {len(paths)} WARC file(s), one core", flush=True)
     started = time.time()
-    docs, _ = bench.floor_loop(paths)
+    docs, _ = stages.floor_loop(paths)
     print(f"[extract] {time.time() - started:.1f}s: kept {docs:,}", flush=True)
 
 
@@ -180,7 +179,7 @@ def measure(name: str, scale_dir: Path, listing: Path, lid_model: Path) -> dict:
     out = scale_dir / name
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    me = [sys.executable, "-m", "jobs.bench_compare"]
+    me = [sys.executable, "-m", "bench.compare"]
     cmd = {"webmath": [sys.executable, "-m", "jobs.cli", "run", "--input", str(listing), "--warehouse",
                        str(out / "warehouse"), "--run-id", f"compare-{scale_dir.name.removeprefix('scale-')}"],
            "datatrove": [*me, "run-datatrove", "--paths", str(listing), "--out", str(out), "--lid-model",
@@ -188,7 +187,7 @@ def measure(name: str, scale_dir: Path, listing: Path, lid_model: Path) -> dict:
            "floor": [*me, "run-floor", "--paths", str(listing)]}[name]
     cores = 1 if name == "floor" else os.cpu_count()
     print(f"  {name}: {' '.join(cmd[1:])}", flush=True)
-    run = bench.watch(cmd, out / "run.log", env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    run = stages.watch(cmd, out / "run.log", env={**os.environ, "PYTHONUNBUFFERED": "1"})
     if run["returncode"] != 0:
         err = Path(f"{out / 'run.log'}.err").read_text(errors="replace").strip().splitlines()[-15:]
         sys.exit(f"webmath bench compare: the {name} run failed ({run['returncode']}); {out}/run.log.err ends:\n"
@@ -375,7 +374,7 @@ def _listing(args) -> tuple[Path, str]:
         if listing is None:
             sys.exit(f"webmath bench compare: no warc.paths in {given}")
     else:
-        listing = bench.make_crawl(Path(args.out), args.records * max(args.scales), args.files * max(args.scales))
+        listing = stages.make_crawl(Path(args.out), args.records * max(args.scales), args.files * max(args.scales))
     if args.prefix is not None:
         return listing, args.prefix
     up = listing.resolve().parent.parent
