@@ -85,6 +85,25 @@ def test_killed_run_resumes_to_the_clean_tables_even_with_two_refreshes_at_once(
     assert table_contents(spark, warehouse) == table_contents(spark, clean_warehouse)
 
 
+def test_every_stage_run_alone_writes_what_the_passes_wrote(spark, clean, tmp_path, models_dir):
+    """`webmath run` runs three passes (extract with language and math_recall; dedup; quality with
+    math_precision and decontaminate). Each stage run alone, in order, on the same file gives the same tables,
+    the same rejections at the same stages and the same funnel."""
+    from jobs import cli, stats
+    clean_warehouse, _ = clean
+    assert [[name for name, _ in group] for group in cli.passes([(s, [str(ONE_FILE)]) for s in cli.PIPELINE])] == [
+        ["extract", "language", "math_recall"], ["dedup"], ["quality", "math_precision", "decontaminate"]]
+    warehouse = tmp_path / "alone"
+    cfg = make_config(f'run.warehouse="{warehouse}"', 'run.run_id="alone"', f'classifier.model_dir="{models_dir}"')
+    for stage in cli.PIPELINE:
+        cli.run_stage(spark, cfg, stage, [str(ONE_FILE)])
+    assert table_contents(spark, warehouse) == table_contents(spark, clean_warehouse)
+    funnel = stats.funnel(spark, str(warehouse), "alone")[1]
+    assert funnel == stats.funnel(spark, str(clean_warehouse), "clean")[1]
+    stages = [stage for stage, counter, _ in funnel if counter == "input"]
+    assert stages == cli.PIPELINE
+
+
 def test_sql_sees_every_table_by_name(spark, clean):
     from jobs import sql
     warehouse, _ = clean
