@@ -7,8 +7,10 @@ with one line naming the key or path, before anything is read or written.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +272,41 @@ def get(cfg: dict, key: str) -> Any:
     for part in key.split("."):
         node = node[part]
     return node
+
+
+def section_options(cfg: dict, section: str, cls: type, **extra: Any) -> Any:
+    """The options dataclass `cls` of a stage, built from the configuration section `section`: every field takes
+    the key of its name, or the value given in `extra` (what is not a key of the section, or what the caller
+    makes of one). A list becomes a tuple and a table its sorted (key, value) pairs where the field is a tuple.
+    The section's other keys are the caller's to use. A field with neither a key nor a value in `extra` is a
+    ConfigError naming the key it needs, unless the class gives it a default (what is not a setting).
+    """
+    values = get(cfg, section)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(extra) - set(fields))
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no field '{unknown[0]}'")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for name, f in fields.items():
+        if name in extra:
+            kwargs[name] = extra[name]
+        elif name in values:
+            kwargs[name] = _as_field(values[name], hints[name])
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"config key '{section}.{name}' not found ({cls.__name__}.{name} has no other value)")
+    return cls(**kwargs)
+
+
+def _as_field(value: Any, hint: Any) -> Any:
+    """A configuration value in the shape a field of type `hint` holds: lists as tuples, tables as sorted
+    (key, value) tuples, where the field is a tuple."""
+    if typing.get_origin(hint) is tuple:
+        if isinstance(value, list):
+            return tuple(value)
+        if isinstance(value, dict):
+            return tuple(sorted(value.items()))
+    return value
 
 
 def dump(cfg: dict) -> str:

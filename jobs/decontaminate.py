@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jobs.config import ConfigError
+from jobs.config import ConfigError, section_options
 from jobs.filtering import FilterStage
 from udfs import decontam
 
@@ -40,16 +40,11 @@ def load_texts(cfg: dict) -> list[decontam.Text]:
 
 
 def index_options(cfg: dict) -> decontam.IndexOptions:
-    c = cfg["decontaminate"]
-    return decontam.IndexOptions(ngram=c["ngram"], min_exact_tokens=c["min_exact_tokens"],
-                                 min_word_tokens=c["min_word_tokens"], min_word_chars=c["min_word_chars"],
-                                 min_matches=c["min_matches"])
+    return section_options(cfg, "decontaminate", decontam.IndexOptions)
 
 
 def options(cfg: dict) -> decontam.DecontamOptions:
-    c = cfg["decontaminate"]
-    return decontam.DecontamOptions(policy=c["policy"], context_chars=c["context_chars"], max_cuts=c["max_cuts"],
-                                    min_chars_left=c["min_chars_left"])
+    return section_options(cfg, "decontaminate", decontam.DecontamOptions)
 
 
 _INDEXES: dict[tuple, decontam.Index] = {}

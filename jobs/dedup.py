@@ -29,7 +29,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from jobs import filtering, tables
-from jobs.config import ConfigError
+from jobs.config import ConfigError, section_options
 from udfs import dedup
 
 STAGE = "dedup"
@@ -40,9 +40,7 @@ PROPERTY = "webmath.dedup."
 
 
 def options(cfg: dict) -> dedup.MinHashOptions:
-    c = cfg["dedup"]
-    return dedup.MinHashOptions(ngram=c["ngram"], bands=c["bands"], rows=c["rows"], seed=c["seed"],
-                                max_chars=c["max_chars"])
+    return section_options(cfg, "dedup", dedup.MinHashOptions)
 
 
 def keyed(source: DataFrame, cfg: dict) -> DataFrame:

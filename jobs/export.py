@@ -21,16 +21,16 @@ from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import to_arrow_schema
 
 from jobs import tables
-from jobs.config import ConfigError
+from jobs.config import ConfigError, section_options
 from udfs import shards as sh
 
 SOURCE = "corpus"
 
 
 def options(cfg: dict, out: str) -> sh.ShardOptions:
-    e = cfg["export"]
-    return sh.ShardOptions(out=out, shards=e["shards"], formats=tuple(dict.fromkeys(e["formats"])),
-                           compression=e["jsonl_compression"])
+    """`export.formats` without repeats; `export.columns` and `export.chars_per_token` are read by `run`."""
+    return section_options(cfg, "export", sh.ShardOptions, out=out,
+                           formats=tuple(dict.fromkeys(cfg["export"]["formats"])))
 
 
 def _model_columns(columns: list[str]) -> list[str]:
@@ -60,7 +60,7 @@ def _card(opts: sh.ShardOptions) -> str:
              "shards, their sizes and rows, a token estimate, and the runs and model versions that produced them.", ""]
     for fmt in opts.formats:
         lines.append(f"- {fmt}: `{sh.FOLDERS[fmt]}/train-XXXXX-of-{opts.shards:05d}."
-                     f"{'parquet' if fmt == 'parquet' else 'jsonl.' + opts.compression}`")
+                     f"{'parquet' if fmt == 'parquet' else 'jsonl.' + opts.jsonl_compression}`")
     return "\n".join(lines) + "\n"
 
 
@@ -108,7 +108,7 @@ def run(spark: SparkSession, cfg: dict, out: str) -> dict:
         "rows": rows, "chars": chars,
         "tokens_estimate": int(round(chars / cfg["export"]["chars_per_token"])),
         "chars_per_token": cfg["export"]["chars_per_token"],
-        "shards": n, "formats": list(opts.formats), "jsonl_compression": opts.compression,
+        "shards": n, "formats": list(opts.formats), "jsonl_compression": opts.jsonl_compression,
         "bytes": {fmt: sum(f["bytes"] for f in files if f["format"] == fmt) for fmt in opts.formats},
         "columns": list(columns),
         "run_ids": dict(sorted(runs.items())),

@@ -16,6 +16,7 @@ from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_schema
 
 from jobs import filtering, inputs, stats, tables
+from jobs.config import section_options
 from udfs.extract import ExtractOptions, partition_fn
 
 STAGE = "extract"
@@ -31,12 +32,7 @@ def _wire_schema() -> T.StructType:
 
 
 def options(cfg: dict, run_id: str) -> ExtractOptions:
-    ex = cfg["extract"]
-    return ExtractOptions(
-        run_id=run_id, crawl=cfg["input"]["crawl"], max_html_bytes=ex["max_html_bytes"],
-        max_record_bytes=ex["max_record_bytes"], verify_digests=ex["verify_digests"],
-        main_content=ex["main_content"], main_content_math_share=ex["main_content_math_share"],
-        html_types=tuple(ex["html_types"]), keep_status=tuple(ex["keep_status"]), min_text_chars=ex["min_text_chars"])
+    return section_options(cfg, "extract", ExtractOptions, run_id=run_id, crawl=cfg["input"]["crawl"])
 
 
 def extracted(spark: SparkSession, cfg: dict, paths: list[str],

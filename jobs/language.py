@@ -2,17 +2,13 @@
 little prose to judge gets lang "und" and is kept."""
 from __future__ import annotations
 
-
+from jobs.config import section_options
 from jobs.filtering import FilterStage
 from udfs import language
 
 
 def options(cfg: dict) -> language.LanguageOptions:
-    c = cfg["language"]
-    return language.LanguageOptions(keep=tuple(c["keep"]), min_score=c["min_score"], max_chars=c["max_chars"],
-                                    min_prose_chars=c["min_prose_chars"],
-                                    confident_prose_chars=c["confident_prose_chars"], cjk_weight=c["cjk_weight"],
-                                    close_ratio=c["close_ratio"], fold=tuple(sorted(c["fold"].items())))
+    return section_options(cfg, "language", language.LanguageOptions)
 
 
 def _scorer(spark, cfg: dict):

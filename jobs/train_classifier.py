@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jobs.config import ConfigError
+from jobs.config import ConfigError, section_options
 from udfs import mathclass
 
 
@@ -81,9 +81,8 @@ def _labelled_pairs(path: Path, exclude: tuple[str, ...] = ()) -> tuple[list[tup
 
 
 def options(cfg: dict) -> mathclass.TrainOptions:
-    c = cfg["classifier"]
-    return mathclass.TrainOptions(dim=c["dim"], lr=c["lr"], word_ngrams=c["word_ngrams"], min_count=c["min_count"],
-                                  epoch=c["epoch"], bucket=c["bucket"], seed=c["seed"], max_chars=c["max_chars"])
+    """fastText's settings; the section's other keys (files, holdout, threshold, exclude_sources) are read by `run`."""
+    return section_options(cfg, "classifier", mathclass.TrainOptions)
 
 
 def run(cfg: dict, name: str, labelled: str | None = None) -> dict:

@@ -106,8 +106,9 @@ def test_no_page_of_the_real_excerpts_reads_as_math(models_dir):
     # academic and software pages: none is mathematics, none may reach the recall stage's 0.8 bar
     import glob
 
+    from jobs import extract as extract_stage
     from udfs import extract
-    opts = extract.ExtractOptions(run_id="t")
+    opts = extract_stage.options(make_config(), "t")
     docs = [r for path in sorted(glob.glob(str(SAMPLE.parent / "warc-real" / "*.warc.gz")))
             for r in extract.extract_file(path, opts) if r.get("kind") == "document"]
     assert len(docs) == 83

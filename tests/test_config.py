@@ -101,3 +101,27 @@ def test_profile_with_unknown_key(capsys, tmp_path):
     assert code == 2
     assert err == ["webmath: error: unknown config key 'extract.frobnicate'"]
     assert not warehouse.exists()
+
+
+def test_stage_options_come_from_their_sections():
+    """Every stage's options are its section's keys by name: the values of conf/defaults.toml reach the stages,
+    lists as tuples and tables as sorted pairs, and a profile or `--set` changes them."""
+    from jobs import dedup, language
+    cfg = config.load(None, ["dedup.seed=2", 'language.keep=["de", "en"]'])
+    opts = dedup.options(cfg)
+    assert (opts.ngram, opts.bands, opts.rows, opts.seed, opts.max_chars) == (5, 18, 7, 2, 500000)
+    lang = language.options(cfg)
+    assert lang.keep == ("de", "en") and lang.fold == (("wuu", "zh"), ("yue", "zh"))
+    assert lang.min_score == cfg["language"]["min_score"]
+
+
+def test_stage_options_name_a_missing_key():
+    from udfs.dedup import MinHashOptions
+    cfg = config.load(None)
+    del cfg["dedup"]["rows"]
+    with pytest.raises(config.ConfigError) as exc:
+        config.section_options(cfg, "dedup", MinHashOptions)
+    assert str(exc.value) == "config key 'dedup.rows' not found (MinHashOptions.rows has no other value)"
+    assert config.section_options(cfg, "dedup", MinHashOptions, rows=3).rows == 3   # given by the caller
+    with pytest.raises(TypeError, match="no field 'rowz'"):
+        config.section_options(cfg, "dedup", MinHashOptions, rows=3, rowz=3)

@@ -16,6 +16,15 @@ from udfs import shards as sh
 IMG = "<|image|>"
 
 
+def options(*overrides: str) -> D.DecontamOptions:
+    """The stage's options from the shipped configuration and `decontaminate.` overrides ("policy='cut'")."""
+    return decontaminate.options(make_config(*(f"decontaminate.{o}" for o in overrides)))
+
+
+def index_options(*overrides: str) -> D.IndexOptions:
+    return decontaminate.index_options(make_config(*(f"decontaminate.{o}" for o in overrides)))
+
+
 @pytest.fixture(scope="module")
 def index():
     return decontaminate.build_index(make_config())
@@ -24,15 +33,15 @@ def index():
 @pytest.fixture(scope="module")
 def naive():
     """Plain 13-gram matching: every n-gram indexed, one shared n-gram enough."""
-    return D.build_index(decontaminate.load_texts(make_config()), D.IndexOptions(min_word_tokens=0, min_matches=1))
+    return D.build_index(decontaminate.load_texts(make_config()), index_options("min_word_tokens=0", "min_matches=1"))
 
 
 def bench_line(name: str, line: int) -> dict:
     return json.loads(open(f"data/benchmarks/{name}_test.jsonl", encoding="utf-8").readlines()[line])
 
 
-def matched(text: str, index, **opts) -> list[tuple[str, str]]:
-    result = D.decontaminate(text, None, index, D.DecontamOptions(**opts))
+def matched(text: str, index) -> list[tuple[str, str]]:
+    result = D.decontaminate(text, None, index, options())
     return [(m["benchmark"], m["item_id"]) for m in result["contamination"]]
 
 
@@ -96,9 +105,9 @@ def test_one_stock_phrase_is_not_a_leak(index):
     page = "A rational number is $\\frac{a}{b}$ where $a$ and $b$ are integers and $b \\neq 0$."
     assert "where $a$ and $b$ are integers and $b \\neq 0" in bench_line("math", 2884)["solution"]
     assert matched(page, index) == []
-    loose = D.build_index(decontaminate.load_texts(make_config()), D.IndexOptions(min_matches=1))
+    loose = D.build_index(decontaminate.load_texts(make_config()), index_options("min_matches=1"))
     assert matched(page, loose) == [("math", "2884")]
-    result = D.decontaminate(page, None, loose, D.DecontamOptions())
+    result = D.decontaminate(page, None, loose, options())
     assert result["contamination"][0]["ngram"] == "frac a b where a and b are integers and b neq 0"
     assert (result["keep"], result["reason"]) == (False, "benchmark_contamination")
     assert result["value"] == 'math/2884 "frac a b where a and b are integers and b neq 0"'
@@ -111,7 +120,7 @@ def test_cut_removes_the_item_and_moves_the_images(index):
     text = head + "\nPuzzle of the week: " + IMG + " " + question + " Send us your answer!\n" + tail
     images = [{"url": f"u{i}", "alt": None, "position": pos}
               for i, pos in enumerate(p for p in range(len(text)) if text.startswith(IMG, p))]
-    opts = D.DecontamOptions(policy="cut", context_chars=30, max_cuts=10, min_chars_left=200)
+    opts = options("policy='cut'", "context_chars=30", "max_cuts=10", "min_chars_left=200")
     out = D.decontaminate(text, images, index, opts)
     assert out["keep"] and out["reason"] is None
     assert [(m["benchmark"], m["item_id"]) for m in out["contamination"]] == [("gsm8k", "1216")]
@@ -124,12 +133,12 @@ def test_cut_removes_the_item_and_moves_the_images(index):
     assert [im["url"] for im in out["images"]] == ["u0", "u2"]
     assert all(new[im["position"]:im["position"] + len(IMG)] == IMG for im in out["images"])
     # too little left, too many cuts: dropped after all
-    out = D.decontaminate(text, images, index, D.DecontamOptions(policy="cut", context_chars=30,
-                                                                 min_chars_left=len(text)))
+    out = D.decontaminate(text, images, index, options("policy='cut'", "context_chars=30",
+                                                       f"min_chars_left={len(text)}"))
     assert (out["keep"], out["reason"]) == (False, "benchmark_contamination_too_little_left")
     assert out["value"].endswith('chars left: gsm8k/1216 "' + " ".join(D.tokens(question)[:13]) + '"')
     twice = text + "\n" + "Filler text about rings and fields. " * 20 + question
-    out = D.decontaminate(twice, None, index, D.DecontamOptions(policy="cut", context_chars=30, max_cuts=1))
+    out = D.decontaminate(twice, None, index, options("policy='cut'", "context_chars=30", "max_cuts=1"))
     assert (out["keep"], out["reason"]) == (False, "benchmark_contamination_too_many_cuts")
     assert out["value"].startswith("2 cuts: gsm8k/1216")
 
@@ -139,7 +148,7 @@ def test_a_document_that_cannot_be_checked_is_not_kept(index):
     question = bench_line("gsm8k", 1216)["question"]
     frame = pd.DataFrame({"text": ["x " * 300 + question + " y" * 300, None, "plain text"],
                           "images": [[{"url": "u", "alt": None, "position": "not a number"}], None, None]})
-    out = D.score_frame(frame, index, D.DecontamOptions(policy="cut"))
+    out = D.score_frame(frame, index, options("policy='cut'"))
     assert list(out["keep"]) == [False, True, True]
     assert out["reason"][0] == "decontamination_failed" and out["value"][0].startswith("TypeError")
     assert list(out.columns) == ["text", "images", "contamination", "contamination_chars_cut", "keep", "reason",

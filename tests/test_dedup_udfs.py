@@ -124,7 +124,7 @@ def test_signatures_batch_equals_one_by_one_and_are_seeded(sample_docs):
     # repeats do not change a minimum
     distinct = dedup.signatures([dedup.shingles(dedup.words(t), 5) for t in texts], OPTS)
     assert np.array_equal(distinct, batch[:40])
-    other_seed = dedup.signatures(sets[:40], dedup.MinHashOptions(seed=2, bands=18, rows=7))
+    other_seed = dedup.signatures(sets[:40], dedup_job.options(make_config("dedup.seed=2")))
     assert (other_seed != batch[:40]).mean() > 0.99
 
 

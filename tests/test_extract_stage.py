@@ -219,7 +219,7 @@ def test_odd_record_dates_do_not_cost_the_rest_of_the_file(tmp_path):
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    from udfs.extract import ExtractOptions, extract_file
+    from udfs.extract import extract_file
 
     path = tmp_path / "dates.warc.gz"
     with open(path, "wb") as fh:
@@ -230,7 +230,7 @@ def test_odd_record_dates_do_not_cost_the_rest_of_the_file(tmp_path):
             record = writer.create_warc_record(f"https://example.org/{i}", "response", payload=BytesIO(body),
                                                http_headers=http, warc_headers_dict={"WARC-Date": date})
             writer.write_record(record)
-    rows = list(extract_file(str(path), ExtractOptions(run_id="t")))
+    rows = list(extract_file(str(path), extract.options(make_config(), "t")))
     docs = [r for r in rows if r["kind"] == "document"]
     assert [d["url"] for d in docs] == [f"https://example.org/{i}" for i in range(3)]
     assert [d["fetch_time"] is None for d in docs] == [False, True, False]

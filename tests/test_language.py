@@ -187,7 +187,7 @@ def test_reasons(sample_docs):
     assert language.decide(Identification("en", 0.5, 1000.0, {"en": 0.5}), OPTS)[2:] == (
         False, "language_score_low", "0.5000")
     assert language.decide(Identification("zh", 0.9, 1000.0, {"zh": 0.9}), OPTS)[2:] == (True, None, None)
-    custom = language.LanguageOptions(keep=("de",))
+    custom = language_stage.options(make_config('language.keep=["de"]'))
     assert language.decide(found, custom)[2:] == (True, None, None)
 
 

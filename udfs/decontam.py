@@ -179,11 +179,12 @@ def load_benchmark(bench: Benchmark) -> list[Text]:
 
 @dataclass(frozen=True)
 class IndexOptions:
-    ngram: int = 13               # FineMath: 13-grams; DeepSeekMath: 10-grams
-    min_exact_tokens: int = 3     # DeepSeekMath: questions shorter than n but of at least 3 tokens match exactly
-    min_word_tokens: int = 3      # an n-gram needs this many real words to be indexed (a short question: one)
-    min_word_chars: int = 2       # a real word: this many characters, at least one a letter
-    min_matches: int = 2          # n-grams of one benchmark text a document must share (all, if it has fewer)
+    """The `[decontaminate]` keys of the same names (jobs.config.section_options)."""
+    ngram: int                    # word n-gram length matched
+    min_exact_tokens: int         # a question shorter than n but of this many tokens is matched whole
+    min_word_tokens: int          # an n-gram needs this many real words to be indexed (a short question: one)
+    min_word_chars: int           # a real word: this many characters, at least one a letter
+    min_matches: int              # n-grams of one benchmark text a document must share (all, if it has fewer)
 
 
 @lru_cache(maxsize=1 << 18)
@@ -336,10 +337,11 @@ def describe(matches: list[dict], limit: int = 2000) -> str:
 
 @dataclass(frozen=True)
 class DecontamOptions:
-    policy: str = "drop"          # "drop" the document, or "cut" the matched spans out of it
-    context_chars: int = 200      # NeMo Curator: characters removed on each side of a match
-    max_cuts: int = 10            # NeMo Curator: a document cut more often than this is dropped
-    min_chars_left: int = 200     # NeMo Curator: what is shorter than this after cutting is dropped
+    """The `[decontaminate]` keys of the same names (jobs.config.section_options)."""
+    policy: str                   # "drop" the document, or "cut" the matched spans out of it
+    context_chars: int            # characters removed on each side of a match
+    max_cuts: int                 # a document cut more often than this is dropped
+    min_chars_left: int           # what is shorter than this after cutting is dropped
 
 
 CUT_SEPARATOR = "\n"

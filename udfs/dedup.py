@@ -38,11 +38,12 @@ KEYS_VERSION = 2
 
 @dataclass(frozen=True)
 class MinHashOptions:
-    ngram: int = 5
-    bands: int = 14
-    rows: int = 9
-    seed: int = 1
-    max_chars: int = 500_000
+    """The `[dedup]` keys of the same names (jobs.config.section_options)."""
+    ngram: int
+    bands: int
+    rows: int
+    seed: int
+    max_chars: int
 
     @property
     def permutations(self) -> int:

@@ -24,16 +24,17 @@ _IS_PART_OF = re.compile(rb"^isPartOf:[ \t]*(\S+)", re.MULTILINE)
 
 @dataclass(frozen=True)
 class ExtractOptions:
+    """The `[extract]` keys of the same names (jobs.config.section_options), the run id and `input.crawl`."""
     run_id: str
-    crawl: str = ""
-    max_html_bytes: int = 1 << 20
-    max_record_bytes: int = 256 << 20
-    verify_digests: bool = True
-    main_content: bool = True
-    main_content_math_share: float = 0.9
-    html_types: tuple[str, ...] = ("text/html", "application/xhtml+xml")
-    keep_status: tuple[int, ...] = (200,)
-    min_text_chars: int = 1
+    crawl: str                    # "" = from the WARC path or its warcinfo record
+    max_html_bytes: int
+    max_record_bytes: int
+    verify_digests: bool
+    main_content: bool
+    main_content_math_share: float
+    html_types: tuple[str, ...]
+    keep_status: tuple[int, ...]
+    min_text_chars: int
 
 
 def doc_id(record_id: str | None, warc_path: str, offset: int) -> str:

@@ -39,14 +39,15 @@ UNDETERMINED = "und"
 
 @dataclass(frozen=True)
 class LanguageOptions:
-    keep: tuple[str, ...] = ("en", "zh")
-    min_score: float = 0.65
-    max_chars: int = 20000
-    min_prose_chars: float = 40            # prose evidence needed to judge the language at all
-    confident_prose_chars: float = 200     # below this much evidence a close kept language is not rejected
-    cjk_weight: float = 8.0                # letters of evidence one CJK character counts as
-    close_ratio: float = 0.5
-    fold: tuple[tuple[str, str], ...] = (("wuu", "zh"), ("yue", "zh"))
+    """The `[language]` keys of the same names (jobs.config.section_options)."""
+    keep: tuple[str, ...]
+    min_score: float
+    max_chars: int
+    min_prose_chars: float                 # prose evidence needed to judge the language at all
+    confident_prose_chars: float           # below this much evidence a close kept language is not rejected
+    cjk_weight: float                      # letters of evidence one CJK character counts as
+    close_ratio: float
+    fold: tuple[tuple[str, str], ...]      # (model label, language it counts as), sorted
 
 
 # --- the prose and its evidence ---------------------------------------------------------------------------

@@ -36,14 +36,15 @@ def normalize(text: str | None, max_chars: int = 10000) -> str:
 
 @dataclass(frozen=True)
 class TrainOptions:
-    dim: int = 256
-    lr: float = 0.1
-    word_ngrams: int = 3
-    min_count: int = 3
-    epoch: int = 3
-    bucket: int = 100_000
-    seed: int = 13
-    max_chars: int = 10000
+    """The `[classifier]` keys of the same names (jobs.config.section_options)."""
+    dim: int
+    lr: float
+    word_ngrams: int
+    min_count: int
+    epoch: int
+    bucket: int
+    seed: int
+    max_chars: int
 
 
 def write_training_file(pairs, path: str | Path, max_chars: int) -> int:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -78,25 +78,27 @@ _MOJIBAKE = re.compile("\ufffd|Ã[\u0080-\u00bf]|â€[\u0080-\u00bf™œ“”�
 
 @dataclass(frozen=True)
 class QualityOptions:
-    min_words: int = 50
-    min_words_with_math: int = 25
-    max_words: int = 100_000
-    min_mean_word_length: float = 3.0
-    max_mean_word_length: float = 10.0
-    max_symbol_ratio: float = 0.1
-    max_special_char_ratio: float = 0.25
-    min_punctuation_ratio: float = 0.01
-    max_char_repetition_ratio: float = 0.35
-    max_word_repetition_ratio: float = 0.5
-    max_dup_line_fraction: float = 0.35
-    max_dup_paragraph_fraction: float = 0.3
-    max_ellipsis_line_fraction: float = 0.3
-    max_bullet_line_fraction: float = 0.9
-    max_nsfw_words: int = 3
-    max_unicode_errors: int = 20
-    max_chars: int = 100_000
-    nsfw_words: frozenset = field(default_factory=frozenset)
-    blocklist: frozenset = field(default_factory=frozenset)
+    """The `[quality]` keys of the same names (jobs.config.section_options), and the word lists its
+    `nsfw_words_file` and `blocklist_file` name."""
+    min_words: int
+    min_words_with_math: int
+    max_words: int
+    min_mean_word_length: float
+    max_mean_word_length: float
+    max_symbol_ratio: float
+    max_special_char_ratio: float
+    min_punctuation_ratio: float
+    max_char_repetition_ratio: float
+    max_word_repetition_ratio: float
+    max_dup_line_fraction: float
+    max_dup_paragraph_fraction: float
+    max_ellipsis_line_fraction: float
+    max_bullet_line_fraction: float
+    max_nsfw_words: int
+    max_unicode_errors: int
+    max_chars: int
+    nsfw_words: frozenset
+    blocklist: frozenset
 
 
 # The stored signals (jobs/tables.py QUALITY_SIGNALS). `signals` also returns `_cjk_share`, read by `decide` and

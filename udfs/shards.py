@@ -32,10 +32,11 @@ def shard_path(fmt: str, shard: int, shards: int, compression: str = "zst") -> s
 
 @dataclass(frozen=True)
 class ShardOptions:
+    """The `[export]` keys of the same names (jobs.config.section_options) and the export folder."""
     out: str                      # export folder (local path or fsspec URL)
     shards: int
-    formats: tuple[str, ...] = ("parquet", "jsonl")
-    compression: str = "zst"      # of the JSONL shards: zst or gz
+    formats: tuple[str, ...]
+    jsonl_compression: str        # of the JSONL shards: zst or gz
     text_column: str = "text"     # whose characters are counted
 
 
@@ -78,11 +79,11 @@ class ShardWriter:
         self._opts = opts
         self._files, self._writers = {}, {}
         for fmt in opts.formats:
-            path = f"{opts.out.rstrip('/')}/{shard_path(fmt, shard, opts.shards, opts.compression)}"
+            path = f"{opts.out.rstrip('/')}/{shard_path(fmt, shard, opts.shards, opts.jsonl_compression)}"
             fh = fsspec.open(path, "wb").open()
             self._files[fmt] = (path, fh)
             self._writers[fmt] = (pq.ParquetWriter(fh, schema, compression="zstd") if fmt == "parquet"
-                                  else _JsonlWriter(fh, opts.compression))
+                                  else _JsonlWriter(fh, opts.jsonl_compression))
 
     def write(self, batch: pa.RecordBatch) -> None:
         import pyarrow.compute as pc
@@ -107,7 +108,7 @@ class ShardWriter:
             fh.close()
             fs, local = fsspec.core.url_to_fs(path)
             out.append({"shard": self.shard, "format": fmt,
-                        "path": shard_path(fmt, self.shard, self._opts.shards, self._opts.compression),
+                        "path": shard_path(fmt, self.shard, self._opts.shards, self._opts.jsonl_compression),
                         "rows": self.rows, "bytes": int(fs.size(local)), "chars": self.chars})
         return out
 
