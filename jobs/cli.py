@@ -16,19 +16,9 @@ from pathlib import Path
 
 from jobs import config, tables
 
-STAGES = {
-    "extract": "WARC files -> documents (text with LaTeX and image placeholders, provenance)",
-    "language": "documents -> language: language id on the prose (math masked), en/zh kept",
-    "math_recall": "language -> math_recall: high-recall fastText math classifier (OpenWebMath thresholds)",
-    "dedup": "math_recall -> deduped: exact (normalised URL, content hash) and MinHash-LSH near duplicates, "
-             "against minhash_index and within the input",
-    "quality": "deduped -> quality: math-aware rule filters (Gopher/ROOTS signals, NSFW words, domain blocklist)",
-    "math_precision": "quality -> math_precision: the stricter fastText math classifier, high thresholds",
-    "decontaminate": "-> corpus: drop (or cut) benchmark test items: 13-gram index of GSM8K, MATH, MATH-500, "
-                     "MMLU-STEM",
-}
+STAGES = {stage.name: stage.help for stage in tables.REGISTRY}
 # Stages `webmath run` executes, in pipeline order.
-PIPELINE = ["extract", *tables.STAGES]
+PIPELINE = tables.PIPELINE
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -22,11 +22,7 @@ from jobs.config import ConfigError
 from udfs import report as page
 
 # The score histograms: stage -> (its score column, the rejection reason whose value is that score).
-SCORES = {
-    "language": ("lang_score", "language_score_low"),
-    "math_recall": ("math_score_recall", "math_score_low"),
-    "math_precision": ("math_score_precision", "math_score_low"),
-}
+SCORES = {stage.name: stage.score for stage in tables.REGISTRY if stage.score}
 # Each stage of the funnel and the table it writes, in pipeline order.
 STAGE_TABLES = dict(zip(stats.STAGE_ORDER, tables.PIPELINE_TABLES))
 # A stage's place in the pipeline, for listing its rows in that order (anything else last).

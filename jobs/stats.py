@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 from jobs import tables
 
 # The pipeline's stage order, for printing the funnel.
-STAGE_ORDER = ["extract", *tables.STAGES]
+STAGE_ORDER = tables.PIPELINE
 
 
 def counts(df: DataFrame, counter: str) -> DataFrame:

@@ -1,9 +1,12 @@
-"""Every table's schema and the one way the pipeline writes a table: a Delta slice replace.
+"""Every table's schema, the stage registry (one declaration per stage) and the one way the pipeline writes a
+table: a Delta slice replace.
 
 A stage never appends blindly: it replaces the slice it owns (the WARC files it read, or the documents it
 scored), so a rerun of the same input leaves the same rows as one run.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
@@ -126,18 +129,44 @@ DECONTAMINATE_SIGNALS = T.StructType([
     T.StructField("contamination_chars_cut", T.LongType()),
 ])
 
-# The stages after extract in pipeline order: stage -> (the table it writes, the columns it adds to every row).
-# Each stage reads the table of the stage before it (`documents` for the first). The published order is
-# language -> math_recall -> dedup (deduped) -> quality -> math_precision -> decontaminate (corpus).
-STAGES = {
-    "language": ("language", LANGUAGE_SIGNALS),
-    "math_recall": ("math_recall", MATH_RECALL_SIGNALS),
-    "dedup": ("deduped", DEDUP_SIGNALS),
-    "quality": ("quality", QUALITY_SIGNALS),
-    "math_precision": ("math_precision", MATH_PRECISION_SIGNALS),
-    "decontaminate": ("corpus", DECONTAMINATE_SIGNALS),
-}
-PIPELINE_TABLES = ["documents", *(table for table, _ in STAGES.values())]
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the pipeline, declared once: the CLI, the run order, the passes, the funnel's order and the
+    report are derived from `REGISTRY`. What runs is the module `jobs.<name>`: a per-page stage's `STAGE`
+    (jobs.filtering.FilterStage), any other stage's `run(spark, cfg, paths)`."""
+    name: str
+    table: str                        # the table it writes (it reads the table of the stage before it)
+    signals: T.StructType             # the columns it adds to every row it keeps
+    help: str                         # its line in `webmath --help`
+    score: tuple[str, str] | None = None   # (score column, reason whose value is that score): report histogram
+
+
+REGISTRY = (
+    Stage("extract", "documents", T.StructType([]),
+          "WARC files -> documents (text with LaTeX and image placeholders, provenance)"),
+    Stage("language", "language", LANGUAGE_SIGNALS,
+          "documents -> language: language id on the prose (math masked), en/zh kept",
+          ("lang_score", "language_score_low")),
+    Stage("math_recall", "math_recall", MATH_RECALL_SIGNALS,
+          "language -> math_recall: high-recall fastText math classifier (OpenWebMath thresholds)",
+          ("math_score_recall", "math_score_low")),
+    Stage("dedup", "deduped", DEDUP_SIGNALS,
+          "math_recall -> deduped: exact (normalised URL, content hash) and MinHash-LSH near duplicates, "
+          "against minhash_index and within the input"),
+    Stage("quality", "quality", QUALITY_SIGNALS,
+          "deduped -> quality: math-aware rule filters (Gopher/ROOTS signals, NSFW words, domain blocklist)"),
+    Stage("math_precision", "math_precision", MATH_PRECISION_SIGNALS,
+          "quality -> math_precision: the stricter fastText math classifier, high thresholds",
+          ("math_score_precision", "math_score_low")),
+    Stage("decontaminate", "corpus", DECONTAMINATE_SIGNALS,
+          "-> corpus: drop (or cut) benchmark test items: 13-gram index of GSM8K, MATH, MATH-500, MMLU-STEM"),
+)
+# Every stage in pipeline order (the published order: extract -> language -> math_recall -> dedup (deduped) ->
+# quality -> math_precision -> decontaminate (corpus)).
+PIPELINE = [stage.name for stage in REGISTRY]
+# The stages after extract: stage -> (the table it writes, the columns it adds to every row).
+STAGES = {stage.name: (stage.table, stage.signals) for stage in REGISTRY[1:]}
+PIPELINE_TABLES = [stage.table for stage in REGISTRY]
 
 
 def table_of(stage: str) -> str:
