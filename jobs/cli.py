@@ -106,24 +106,30 @@ def _config(args: argparse.Namespace) -> dict:
     return cfg
 
 
-def run_stage(spark, cfg: dict, name: str, paths: list[str] | None) -> dict:
+# Stages whose tasks count the files and pages they finish (jobs.watch.Counter) for the progress line.
+COUNTED = ("extract",)
+
+
+def run_stage(spark, cfg: dict, name: str, paths: list[str] | None, counter=None) -> dict:
     """Run one stage: a filtering stage (a module with a `STAGE`) through the filter mechanism, any other
-    stage (a module with `run(spark, cfg, paths)`) as it is."""
+    stage (a module with `run(spark, cfg, paths)`) as it is; a stage of COUNTED adds to `counter`."""
     import importlib
 
     from jobs import filtering
     module = importlib.import_module(f"jobs.{name}")
     if isinstance(getattr(module, "STAGE", None), filtering.FilterStage):
         return filtering.run(spark, cfg, module.STAGE, paths)
+    if counter is not None:
+        return module.run(spark, cfg, paths, counter=counter)
     return module.run(spark, cfg, paths)
 
 
 def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, resume: bool = False) -> bool:
     """Run `stages` in order on `paths` (None: every document of the tables), a line per stage with its counts
     and time. With WARC paths every stage records the files it finished (jobs.progress); `resume` runs each
-    stage only on the files it has not finished yet (and on those an earlier stage ran on). False when there
-    was nothing to do."""
-    from jobs import progress
+    stage only on the files it has not finished yet (and on those an earlier stage ran on). While a stage
+    runs, a progress line on stderr (jobs.watch). False when there was nothing to do."""
+    from jobs import progress, watch
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
     plan = [(name, paths) for name in stages]
     if resume:
@@ -133,12 +139,15 @@ def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, r
             return False
     scope = f"{len(plan[-1][1])} WARC file(s)" if paths is not None else "all documents"
     print(f"run {run_id}: {scope} -> {warehouse}", flush=True)
+    watch.print_ui(spark)
     for name, todo in plan:
         started = time.time()
         if todo is not None and not todo:
             print(f"[{name}] done before: all {len(paths)} file(s)", flush=True)
             continue
-        summary = run_stage(spark, cfg, name, todo)
+        with watch.progress(spark, name, len(todo) if todo is not None else None, cfg,
+                            count=name in COUNTED) as watching:
+            summary = run_stage(spark, cfg, name, todo, watching.counter if watching else None)
         if todo is not None:
             progress.record(spark, warehouse, run_id, name, todo, PIPELINE[PIPELINE.index(name) + 1:])
         print(f"[{name}] {time.time() - started:.1f}s: " + ", ".join(f"{k} {v:,}" for k, v in summary.items()),

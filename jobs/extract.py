@@ -36,23 +36,26 @@ def options(cfg: dict, run_id: str) -> ExtractOptions:
         html_types=tuple(ex["html_types"]), keep_status=tuple(ex["keep_status"]), min_text_chars=ex["min_text_chars"])
 
 
-def extracted(spark: SparkSession, cfg: dict, paths: list[str]) -> DataFrame:
+def extracted(spark: SparkSession, cfg: dict, paths: list[str], counter=None) -> DataFrame:
     """Every WARC file as its own Spark task, streamed through `extract_file`: the rows of all three tables,
-    told apart by `kind` (document, rejected, file)."""
+    told apart by `kind` (document, rejected, file). `counter` (jobs.watch.Counter): the tasks add each file
+    read and its responses to it."""
     wire = _wire_schema()
-    fn = partition_fn(options(cfg, cfg["run"]["run_id"]), to_arrow_schema(wire), cfg["extract"]["batch_rows"])
+    counts = (counter.files, counter.pages) if counter is not None else (None, None)
+    fn = partition_fn(options(cfg, cfg["run"]["run_id"]), to_arrow_schema(wire), cfg["extract"]["batch_rows"],
+                      *counts)
     files = spark.createDataFrame(
         spark.sparkContext.parallelize([(p,) for p in paths], len(paths)), "warc_path string")
     return files.mapInArrow(fn, wire)
 
 
-def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
+def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None, counter=None) -> dict:
     run_id = cfg["run"]["run_id"]
     warehouse = cfg["run"]["warehouse"]
     if paths is None:
         paths = inputs.resolve(cfg["input"]["path"], cfg["input"]["prefix"])
 
-    out = extracted(spark, cfg, paths).persist(StorageLevel.MEMORY_AND_DISK)
+    out = extracted(spark, cfg, paths, counter).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         owned = tables.in_list("warc_path", paths)
         counted = count(out)                          # extracts once, into the cache the writes read
