@@ -97,6 +97,10 @@ def _config(args: argparse.Namespace) -> dict:
     return cfg
 
 
+# Stages whose tasks count the files and pages they finish (jobs.watch.Counter) for the progress line.
+COUNTED = ("extract",)
+
+
 def _module(name: str):
     import importlib
     return importlib.import_module(f"jobs.{name}")
@@ -122,14 +126,16 @@ def passes(plan: list[tuple[str, list[str] | None]]) -> list[list[tuple[str, lis
     return out
 
 
-def run_pass(spark, cfg: dict, names: list[str], paths: list[str] | None) -> dict[str, dict]:
+def run_pass(spark, cfg: dict, names: list[str], paths: list[str] | None, counter=None) -> dict[str, dict]:
     """Run consecutive stages as one pass: extract with the per-page stages after it, a chain of per-page stages
-    (jobs.filtering), or a stage alone (a module with `run(spark, cfg, paths)`); {stage: counts}."""
+    (jobs.filtering), or a stage alone (a module with `run(spark, cfg, paths)`); {stage: counts}. Extract's
+    tasks add the files and pages they finish to `counter` (jobs.watch.Counter) when one is given."""
     from jobs import filtering
     head, chain = names[0], tuple(per_page(name) for name in names[1:])
     if head == "extract":
         from jobs import extract
-        return extract.run(spark, cfg, paths, chain) if chain else {head: extract.run(spark, cfg, paths)}
+        out = extract.run(spark, cfg, paths, chain, counter)
+        return out if chain else {head: out}
     if per_page(head):
         return filtering.run_chain(spark, cfg, [per_page(head), *chain], paths)
     return {head: _module(head).run(spark, cfg, paths)}
@@ -144,8 +150,9 @@ def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, r
     """Run `stages` in order on `paths` (None: every document of the tables), in passes (`passes`), a line per
     stage with its counts and the pass's time. With WARC paths every pass records the files its stages
     finished (jobs.progress); `resume` runs each stage only on the files it has not finished yet (and on those
-    an earlier stage ran on). False when there was nothing to do."""
-    from jobs import progress
+    an earlier stage ran on). While a pass runs, a progress line on stderr (jobs.watch). False when there was
+    nothing to do."""
+    from jobs import progress, watch
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
     plan = [(name, paths) for name in stages]
     if resume:
@@ -155,6 +162,7 @@ def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, r
             return False
     scope = f"{len(plan[-1][1])} WARC file(s)" if paths is not None else "all documents"
     print(f"run {run_id}: {scope} -> {warehouse}", flush=True)
+    watch.print_ui(spark)
     for group in passes(plan):
         names, todo = [name for name, _ in group], group[0][1]
         if todo is not None and not todo:
@@ -162,7 +170,9 @@ def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, r
                 print(f"[{name}] done before: all {len(paths)} file(s)", flush=True)
             continue
         started = time.time()
-        summaries = run_pass(spark, cfg, names, todo)
+        with watch.progress(spark, names[0], len(todo) if todo is not None else None, cfg,
+                            count=names[0] in COUNTED) as watching:
+            summaries = run_pass(spark, cfg, names, todo, watching.counter if watching else None)
         if todo is not None:
             progress.record(spark, warehouse, run_id, names, todo, PIPELINE[PIPELINE.index(names[-1]) + 1:])
         for i, name in enumerate(names):

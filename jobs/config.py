@@ -162,7 +162,7 @@ def _validate(cfg: dict) -> None:
             fail(key, "> 0")
     for key in ("extract.min_text_chars", "language.min_prose_chars", "quality.min_words", "quality.min_words_with_math",
                 "evaluate.listed",
-                "quality.max_nsfw_words", "quality.max_unicode_errors", "expand.min_pages"):
+                "quality.max_nsfw_words", "quality.max_unicode_errors", "expand.min_pages", "run.progress_seconds"):
         if get(cfg, key) < 0:
             fail(key, ">= 0")
     for key in ("language.min_score", "math_recall.threshold_with_markup", "math_recall.threshold_without_markup",

@@ -36,11 +36,14 @@ def options(cfg: dict, run_id: str) -> ExtractOptions:
 
 
 def extracted(spark: SparkSession, cfg: dict, paths: list[str],
-              chain: tuple[filtering.FilterStage, ...] = ()) -> DataFrame:
+              chain: tuple[filtering.FilterStage, ...] = (), counter=None) -> DataFrame:
     """Every WARC file as its own Spark task, streamed through `extract_file`: the rows of all three tables,
-    told apart by `kind` (document, rejected, file), the documents judged by the `chain` stages."""
+    told apart by `kind` (document, rejected, file), the documents judged by the `chain` stages. `counter`
+    (jobs.watch.Counter): the tasks add each file read and its responses to it."""
     wire = _wire_schema()
-    fn = partition_fn(options(cfg, cfg["run"]["run_id"]), to_arrow_schema(wire), cfg["extract"]["batch_rows"])
+    counts = (counter.files, counter.pages) if counter is not None else (None, None)
+    fn = partition_fn(options(cfg, cfg["run"]["run_id"]), to_arrow_schema(wire), cfg["extract"]["batch_rows"],
+                      *counts)
     files = spark.createDataFrame(
         spark.sparkContext.parallelize([(p,) for p in paths], len(paths)), "warc_path string")
     if not chain:
@@ -56,15 +59,15 @@ def extracted(spark: SparkSession, cfg: dict, paths: list[str],
 
 
 def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None,
-        chain: tuple[filtering.FilterStage, ...] = ()) -> dict:
+        chain: tuple[filtering.FilterStage, ...] = (), counter=None) -> dict:
     """Extract `paths` (and judge the pages by the `chain` stages in the same pass); the counts of extract,
-    and with a chain {stage: counts} of every stage."""
+    and with a chain {stage: counts} of every stage. `counter`: see `extracted`."""
     run_id = cfg["run"]["run_id"]
     warehouse = cfg["run"]["warehouse"]
     if paths is None:
         paths = inputs.resolve(cfg["input"]["path"], cfg["input"]["prefix"])
 
-    out = extracted(spark, cfg, paths, chain).persist(StorageLevel.MEMORY_AND_DISK)
+    out = extracted(spark, cfg, paths, chain, counter).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         owned = tables.in_list("warc_path", paths)
         counted = {STAGE: count(out)}                 # extracts once, into the cache the writes read

@@ -313,11 +313,15 @@ def replace_slice(df: DataFrame, warehouse: str, table: str, predicate: str) -> 
 
 def replace_slices(warehouse: str, slices: list[tuple[DataFrame, str, str]]) -> None:
     """`replace_slice` for each (df, table, predicate), the tables written at once from threads of one session:
-    each is still its own transaction, and the commits of one overlap the others' work. Raises the first
-    failure once every write has ended."""
+    each is still its own transaction, and the commits of one overlap the others' work. The threads run their
+    Spark jobs with the caller's local properties (its job group: jobs.watch counts the writes' tasks). Raises
+    the first failure once every write has ended."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from pyspark.util import inheritable_thread_target
+
+    write = inheritable_thread_target(slices[0][0].sparkSession)(replace_slice)
     with ThreadPoolExecutor(max_workers=len(slices), thread_name_prefix="write") as pool:
-        futures = [pool.submit(replace_slice, df, warehouse, table, predicate) for df, table, predicate in slices]
+        futures = [pool.submit(write, df, warehouse, table, predicate) for df, table, predicate in slices]
     for future in futures:
         future.result()

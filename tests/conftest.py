@@ -26,9 +26,11 @@ def truth() -> list[dict]:
 
 
 def make_config(*overrides: str) -> dict:
+    """The local profile on two cores, without the Spark UI (tests need no web server)."""
     from jobs import config
     return config.load(config.CONF_DIR / "local.toml",
-                       ['spark.master="local[2]"', "spark.shuffle_partitions=2", *overrides])
+                       ['spark.master="local[2]"', "spark.shuffle_partitions=2", "spark.conf.spark.ui.enabled=false",
+                        *overrides])
 
 
 @pytest.fixture(scope="session")

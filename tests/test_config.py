@@ -19,7 +19,9 @@ def test_defaults_and_local_profile_load():
     assert cfg["spark"]["master"] == "local[*]"
     assert cfg["extract"]["max_html_bytes"] == 1048576
     assert cfg["extract"]["html_types"] == ["text/html", "application/xhtml+xml"]
-    assert cfg["spark"]["conf"]["spark.ui.enabled"] == "false"
+    assert "spark.ui.enabled" not in cfg["spark"]["conf"]   # the UI a run prints the address of
+    assert cfg["spark"]["conf"]["spark.ui.showConsoleProgress"] == "false"
+    assert cfg["run"]["progress_seconds"] == 5.0
 
 
 def test_cluster_profile_sets_no_master():
@@ -69,6 +71,7 @@ def test_overrides_are_typed():
     ('run.warehouse="C:\\data\\wh"', 'webmath: error: --set run.warehouse: "C:\\data\\wh" is not a valid TOML value'),
     ("dedup.exact_margin=1.5", "webmath: error: config key 'dedup.exact_margin' must be between 0 and 1, got 1.5"),
     ("dedup.bands=0", "webmath: error: config key 'dedup.bands' must be > 0, got 0"),
+    ("run.progress_seconds=-1", "webmath: error: config key 'run.progress_seconds' must be >= 0, got -1.0"),
     ("extract.keep_status=[\"200\"]",
      "webmath: error: config key 'extract.keep_status' must be a list of integers, got ['200']"),
 ])

@@ -404,7 +404,8 @@ def test_cli_export(spark, warehouse, tmp_path):
         filtering.run(spark, make_config(f'run.warehouse="{warehouse}"', 'run.run_id="cli"'), decontaminate.STAGE)
     proc = subprocess.run(
         [sys.executable, "-m", "jobs.cli", "export", "--warehouse", str(warehouse), "--out", str(tmp_path),
-         "--set", 'spark.master="local[2]"', "--set", "export.shards=2"], capture_output=True, text=True, timeout=600)
+         "--set", 'spark.master="local[2]"', "--set", "export.shards=2", "--set", "spark.conf.spark.ui.enabled=false"],
+        capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert proc.stdout.splitlines()[0] == (f"{manifest['rows']:,} documents, {manifest['chars']:,} characters "

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.xdist_group("clean")
 def webmath(*args, warehouse, models_dir, **popen):
     return subprocess.Popen(
         [sys.executable, "-m", "jobs.cli", *args, "--warehouse", str(warehouse), "--set", 'spark.master="local[2]"',
-         "--set", "spark.shuffle_partitions=2", "--set", f'classifier.model_dir="{models_dir}"'],
+         "--set", "spark.shuffle_partitions=2", "--set", f'classifier.model_dir="{models_dir}"',
+         "--set", "spark.conf.spark.ui.enabled=false"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **popen)
 
 

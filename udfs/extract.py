@@ -219,17 +219,26 @@ def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
         yield batch
 
 
-def partition_fn(opts: ExtractOptions, arrow_schema, batch_rows: int):
+def partition_fn(opts: ExtractOptions, arrow_schema, batch_rows: int, files=None, pages=None):
     """Factory for `mapInArrow`: each input batch holds WARC paths (column `warc_path`); every path is
-    streamed through `extract_file` and its rows leave as Arrow batches of `arrow_schema`."""
+    streamed through `extract_file` and its rows leave as Arrow batches of `arrow_schema`. `files` and `pages`
+    (Spark accumulators, optional) count each file read and its HTTP responses, for a progress line."""
+
+    def counted(rows: Iterable[dict]) -> Iterator[dict]:
+        for row in rows:
+            if row["kind"] == "file":
+                files.add(1)
+                pages.add(row["responses"] or 0)
+            yield row
 
     def run(batches):
         import pyarrow as pa
 
         for batch in batches:
             for path in batch.column("warc_path").to_pylist():
-                for rows in _batches(extract_file(path, opts), batch_rows):
-                    yield pa.RecordBatch.from_pylist(rows, schema=arrow_schema)
+                rows = extract_file(path, opts)
+                for chunk in _batches(counted(rows) if files is not None else rows, batch_rows):
+                    yield pa.RecordBatch.from_pylist(chunk, schema=arrow_schema)
 
     return run
 
