@@ -118,7 +118,7 @@ def test_extract_tasks_count_their_files_and_pages(spark, capsys):
     from jobs import extract
     cfg = make_config("run.progress_seconds=0.2")
     with watch.progress(spark, "extract", 1, cfg, count=True, log_seconds=0) as watching:
-        rows = extract.extracted(spark, cfg, [str(ONE_FILE)], watching.counter).where("kind = 'file'").collect()
+        rows = extract.extracted(spark, cfg, [str(ONE_FILE)], counter=watching.counter).where("kind = 'file'").collect()
     assert watching.counter.files.value == 1
     assert watching.counter.pages.value == rows[0]["responses"] > 0
     last = capsys.readouterr().err.splitlines()[-1]
