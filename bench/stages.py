@@ -114,7 +114,7 @@ def classifier_runs(paths: list[str], cfg: dict, loop_docs: int) -> dict:
     try:
         for name in ("extract", "language"):
             run_stage(spark, cfg, name, paths)
-        texts = [r["text"] for r in tables.read(spark, cfg["run"]["warehouse"], "language")
+        texts = [r["text"] for r in tables.read_text(spark, cfg["run"]["warehouse"], "language")
                  .select("text").limit(loop_docs).collect()]
         scorer = mathclass.load(str(model))
         start = time.process_time()

@@ -23,7 +23,7 @@ def run(spark: SparkSession, cfg: dict, out_dir: str, pool: str = "language", ke
     for table in (pool, kept):
         if not tables.exists(spark, warehouse, table):
             raise ConfigError(f"table not found: {tables.path(warehouse, table)}")
-    pages = tables.read(spark, warehouse, pool).select("doc_id", "url", "url_host", "text")
+    pages = tables.read_text(spark, warehouse, pool).select("doc_id", "url", "url_host", "text")
     kept_ids = tables.read(spark, warehouse, kept).select("doc_id").withColumn("kept", F.lit(True))
     marked = pages.join(kept_ids, "doc_id", "left").withColumn("kept", F.coalesce("kept", F.lit(False)))
     domains = (marked.groupBy("url_host")

@@ -128,7 +128,7 @@ def decided(spark: SparkSession, cfg: dict, stages: Sequence[FilterStage], owned
     """The source rows of the chain's first stage that match `owned`, with every stage's columns appended."""
     warehouse = cfg["run"]["warehouse"]
     require_source(spark, warehouse, stages[0].name)
-    source = spread(spark, tables.read(spark, warehouse, stages[0].source).where(owned))
+    source = spread(spark, tables.read_text(spark, warehouse, stages[0].source, owned))
     fields = chain_fields(stages, source.schema)
     step = chain_step(stages, chain_scorers(spark, cfg, stages), fields)
 

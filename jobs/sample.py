@@ -24,7 +24,7 @@ def run(spark: SparkSession, cfg: dict, table: str, score_column: str, n: int, o
     warehouse = cfg["run"]["warehouse"]
     if not tables.exists(spark, warehouse, table):
         raise ConfigError(f"table not found: {tables.path(warehouse, table)}")
-    df = tables.read(spark, warehouse, table)
+    df = tables.read_text(spark, warehouse, table)
     if score_column not in df.columns:
         raise ConfigError(f"table {table} has no column '{score_column}'")
     buckets = c["buckets"]

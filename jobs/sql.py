@@ -1,4 +1,5 @@
-"""`webmath sql "SELECT ..."`: Spark SQL over the warehouse, every table registered as a view by its name."""
+"""`webmath sql "SELECT ..."`: Spark SQL over the warehouse, every table registered as a view by its name, and
+beside each pipeline table that holds no text a view `<table>_text` of it joined with its pages' text."""
 from __future__ import annotations
 
 from pyspark.sql import SparkSession
@@ -8,11 +9,17 @@ from jobs.config import ConfigError
 
 
 def register(spark: SparkSession, warehouse: str) -> list[str]:
-    """Register every table of the warehouse that exists as a temporary view; returns their names."""
+    """Register every table of the warehouse that exists as a temporary view, and `<table>_text` for each
+    pipeline table without text; returns the names."""
     names = [name for name in tables.TABLES if tables.exists(spark, warehouse, name)]
     for name in names:
         tables.read(spark, warehouse, name).createOrReplaceTempView(name)
-    return names
+    views = []
+    for name in names:
+        if name in tables.PIPELINE_TABLES and tables.text_table(name) != name and tables.text_table(name) in names:
+            tables.read_text(spark, warehouse, name).createOrReplaceTempView(f"{name}_text")
+            views.append(f"{name}_text")
+    return names + views
 
 
 def run(spark: SparkSession, warehouse: str, query: str, limit: int = 50) -> str:

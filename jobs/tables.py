@@ -139,17 +139,21 @@ class Stage:
     signals: T.StructType             # the columns it adds to every row it keeps
     help: str                         # its line in `webmath --help`
     score: tuple[str, str] | None = None   # (score column, reason whose value is that score): report histogram
+    # whether its table holds the pages' text and the other columns of `documents` (CONTENT); the other
+    # tables hold the provenance, the signals of the stages so far and run_id, and are read with their text
+    # by `read_text`
+    text: bool = False
 
 
 REGISTRY = (
     Stage("extract", "documents", T.StructType([]),
-          "WARC files -> documents (text with LaTeX and image placeholders, provenance)"),
+          "WARC files -> documents (text with LaTeX and image placeholders, provenance)", text=True),
     Stage("language", "language", LANGUAGE_SIGNALS,
           "documents -> language: language id on the prose (math masked), en/zh kept",
           ("lang_score", "language_score_low")),
     Stage("math_recall", "math_recall", MATH_RECALL_SIGNALS,
           "language -> math_recall: high-recall fastText math classifier (OpenWebMath thresholds)",
-          ("math_score_recall", "math_score_low")),
+          ("math_score_recall", "math_score_low"), text=True),
     Stage("dedup", "deduped", DEDUP_SIGNALS,
           "math_recall -> deduped: exact (normalised URL, content hash) and MinHash-LSH near duplicates, "
           "against minhash_index and within the input"),
@@ -159,7 +163,8 @@ REGISTRY = (
           "quality -> math_precision: the stricter fastText math classifier, high thresholds",
           ("math_score_precision", "math_score_low")),
     Stage("decontaminate", "corpus", DECONTAMINATE_SIGNALS,
-          "-> corpus: drop (or cut) benchmark test items: 13-gram index of GSM8K, MATH, MATH-500, MMLU-STEM"),
+          "-> corpus: drop (or cut) benchmark test items: 13-gram index of GSM8K, MATH, MATH-500, MMLU-STEM",
+          text=True),
 )
 # Every stage in pipeline order (the published order: extract -> language -> math_recall -> dedup (deduped) ->
 # quality -> math_precision -> decontaminate (corpus)).
@@ -182,12 +187,29 @@ def source_of(stage: str) -> str:
     return PIPELINE_TABLES[PIPELINE_TABLES.index(table_of(stage)) - 1]
 
 
+# The columns of `documents` besides the provenance and run_id: what a table without text leaves out.
+CONTENT = [f.name for f in DOCUMENTS.fields if f.name not in PROVENANCE_COLUMNS and f.name != "run_id"]
+
+
+def _stage_of_table(table: str) -> Stage:
+    return REGISTRY[PIPELINE_TABLES.index(table)]
+
+
 def stage_schema(table: str) -> T.StructType:
-    """`documents`' columns, then every earlier stage's signals and this one's, `run_id` last."""
-    fields = [f for f in DOCUMENTS.fields if f.name != "run_id"]
+    """The provenance, `documents`' other columns when the stage's table holds text, then every earlier stage's
+    signals and this one's, `run_id` last."""
+    stage = _stage_of_table(table)
+    fields = [f for f in DOCUMENTS.fields if f.name != "run_id" and (stage.text or f.name in PROVENANCE_COLUMNS)]
     for _, signals in list(STAGES.values())[:PIPELINE_TABLES.index(table)]:
         fields += signals.fields
     return T.StructType(fields + [T.StructField("run_id", T.StringType())])
+
+
+def text_table(table: str) -> str:
+    """The table that holds the text of `table`'s pages: itself, or the nearest table before it that holds
+    text (a page's text is the same in every table up to `corpus`, where decontamination may cut it)."""
+    index = PIPELINE_TABLES.index(table)
+    return next(PIPELINE_TABLES[i] for i in range(index, -1, -1) if REGISTRY[i].text)
 
 
 # The kept pages' dedup keys, the index a later run's input is deduplicated against: a page in it is never
@@ -236,6 +258,18 @@ def exists(spark: SparkSession, warehouse: str, table: str) -> bool:
 
 def read(spark: SparkSession, warehouse: str, table: str) -> DataFrame:
     return spark.read.format("delta").load(path(warehouse, table))
+
+
+def read_text(spark: SparkSession, warehouse: str, table: str, where: str = "true") -> DataFrame:
+    """The rows of a pipeline table matching `where` (a condition on provenance columns), with the text and
+    the other columns of `documents` when the table itself does not hold them (joined by doc_id from
+    `text_table`)."""
+    rows = read(spark, warehouse, table).where(where)
+    source = text_table(table)
+    if source == table:
+        return rows
+    content = read(spark, warehouse, source).where(where).select("doc_id", *CONTENT)
+    return rows.join(content, "doc_id")
 
 
 def sql_name(spark: SparkSession, warehouse: str, table: str) -> str:

@@ -274,19 +274,20 @@ def test_a_naive_index_flags_the_number_runs(sample_docs, truth, naive):
 
 @pytest.fixture(scope="module")
 def warehouse(spark, sample_docs, tmp_path_factory):
-    """The table decontaminate reads (whichever stage precedes it), made of the sample's 458 documents with the
-    earlier stages' signal columns empty, except one model version."""
+    """The table decontaminate reads (whichever stage precedes it) and the one that holds its text, made of the
+    sample's 458 documents with the earlier stages' signal columns empty, except one model version."""
     from pyspark.sql import functions as F
 
     wh = tmp_path_factory.mktemp("decon")
     source = tables.source_of("decontaminate")
     rows = [tuple(doc.get(f.name) for f in tables.DOCUMENTS.fields) for doc in sample_docs.values()]
     docs = spark.createDataFrame(rows, tables.DOCUMENTS)
-    schema = tables.stage_schema(source)
-    filled = docs.select(*[F.col(f.name) if f.name in docs.columns else F.lit(None).cast(f.dataType).alias(f.name)
-                           for f in schema.fields])
-    filled = filled.withColumn("math_model_recall", F.lit("math_recall-test"))
-    tables.replace_slice(filled, str(wh), source, "true")
+    for table in (tables.text_table(source), source):   # the source, and the table that holds its text
+        schema = tables.stage_schema(table)
+        filled = docs.select(*[F.col(f.name) if f.name in docs.columns else F.lit(None).cast(f.dataType).alias(f.name)
+                               for f in schema.fields])
+        filled = filled.withColumn("math_model_recall", F.lit("math_recall-test"))
+        tables.replace_slice(filled, str(wh), table, "true")
     return wh
 
 
@@ -319,7 +320,7 @@ def test_stage_cuts_and_export(spark, warehouse, truth, tmp_path):
     summary = filtering.run(spark, cfg, decontaminate.STAGE)
     # 14 leak pages cut; the 15th, Python's 585-character C-API index, keeps 174 characters (< 200): dropped
     assert summary == {"input": 458, "kept": 457, "rejected": 1, "cut": 14}
-    source = {r["doc_id"]: r for r in tables.read(spark, str(warehouse), tables.source_of("decontaminate")).collect()}
+    source = {r["doc_id"]: r for r in tables.read_text(spark, str(warehouse), tables.source_of("decontaminate")).collect()}
     rows = tables.read(spark, str(warehouse), "corpus").collect()
     rejected = [r for r in tables.read(spark, str(warehouse), "rejected").collect() if r["stage"] == "decontaminate"]
     assert [(r["url"], r["reason"]) for r in rejected] == [          # the drop run's 15 rows replaced

@@ -39,7 +39,7 @@ def rows(spark, warehouse, table):
 def test_language_stage(spark, pipeline, truth):
     warehouse, _, summaries = pipeline
     label = {t["record_id"]: t for t in truth}
-    kept = rows(spark, warehouse, "language")
+    kept = tables.read_text(spark, str(warehouse), "language").collect()
     assert summaries["language"] == {"input": 458, "kept": 396, "rejected": 62}
     assert Counter(r["lang"] for r in kept) == {"en": 390, "zh": 4, "und": 2}
     # Chinese is recognised: the debian-handbook zh-CN pages are kept as zh
@@ -78,13 +78,18 @@ def test_language_stage(spark, pipeline, truth):
     ja = [r for r in rejected if label[r["warc_record_id"]]["special"] == "no_charset_anywhere"]
     assert [(r["reason"], r["value"]) for r in ja] == [("language_not_kept", "ja")]
     assert ja[0]["warc_record_offset"] == label[ja[0]["warc_record_id"]]["warc_offset"]
-    # every kept row still carries the documents' provenance and text
+    # every kept row carries the documents' provenance, not their text: that stays in `documents`, and the
+    # table read with its text (tables.read_text, the view language_text of webmath sql) gives it back
+    assert "text" not in tables.read(spark, str(warehouse), "language").columns
     docs = {r["doc_id"]: r for r in rows(spark, warehouse, "documents")}
     for r in kept:
         d = docs[r["doc_id"]]
-        assert (r["url"], r["warc_path"], r["warc_record_offset"], r["text"]) == (
-            d["url"], d["warc_path"], d["warc_record_offset"], d["text"])
+        assert (r["url"], r["warc_path"], r["warc_record_offset"]) == (d["url"], d["warc_path"], d["warc_record_offset"])
         assert r["run_id"] == "run-f"
+    with_text = {r["doc_id"]: r for r in tables.read_text(spark, str(warehouse), "language").collect()}
+    assert sorted(with_text) == sorted(r["doc_id"] for r in kept)
+    assert all((r["text"], r["images"], r["math_markup"]) == (docs[i]["text"], docs[i]["images"], docs[i]["math_markup"])
+               for i, r in with_text.items())
 
 
 def test_quality_rules_keep_math_on_every_page_language_keeps(sample_docs, truth):
@@ -165,7 +170,7 @@ def test_math_precision_stage(spark, pipeline, truth, models_dir):
     from udfs import mathclass
     warehouse, _, summaries = pipeline
     label = {t["record_id"]: t["label"] for t in truth}
-    kept = rows(spark, warehouse, "math_precision")
+    kept = tables.read_text(spark, str(warehouse), "math_precision").collect()
     assert summaries["math_precision"] == {"input": 157, "kept": 151, "rejected": 6}
     assert {r["math_model_precision"] for r in kept} == {
         mathclass.model_version(models_dir / "math_precision.bin")}
@@ -267,8 +272,9 @@ def test_report(spark, pipeline, tmp_path):
         (stage, kept): 2 for stage in stats.STAGE_ORDER for kept in (True, False)} | {("quality", False): 1}
     by_key = {(r["stage"], r["doc_id"]): r for r in rejected}
     sampled = tables.in_list("doc_id", {s.doc_id for s in data.samples})
-    found = reduce(DataFrame.unionByName, [read(table, "doc_id", "text").where(sampled)
-                                           for table in report.STAGE_TABLES.values()]).collect()
+    found = reduce(DataFrame.unionByName, [
+        tables.read_text(spark, str(warehouse), table).select(F.lit(table).alias("t"), "doc_id", "text").where(sampled)
+        for table in report.STAGE_TABLES.values()]).collect()
     texts = {(r["t"], r["doc_id"]): r["text"] for r in found}
     for s in data.samples:
         if s.kept:

@@ -117,6 +117,17 @@ def test_sql_sees_every_table_by_name(spark, clean):
     assert lines[-1] == f"({len(counted)} row(s))"
     joined = sql.run(spark, str(warehouse), "SELECT count(*) AS n FROM corpus JOIN minhash_index USING (doc_id)")
     assert joined.splitlines()[2].strip() == str(tables.read(spark, str(warehouse), "corpus").count())
+    # the tables without text have a view with it: quality's pages with the text math_recall holds for them
+    assert sql.register(spark, str(warehouse)) == [*(n for n in tables.TABLES if (warehouse / n).is_dir()),
+                                                   "language_text", "deduped_text", "quality_text",
+                                                   "math_precision_text"]
+    texts = sql.run(spark, str(warehouse), "SELECT count(*) AS n, sum(length(q.text)) AS chars FROM quality_text q "
+                                           "JOIN math_recall m USING (doc_id) WHERE q.text = m.text")
+    quality = tables.read(spark, str(warehouse), "quality")
+    assert "text" not in quality.columns
+    chars = tables.read(spark, str(warehouse), "math_recall").join(quality.select("doc_id"), "doc_id") \
+        .selectExpr("sum(length(text))").first()[0]
+    assert texts.splitlines()[2].split() == [str(quality.count()), str(chars)]
     from jobs.config import ConfigError
     with pytest.raises(ConfigError, match="nope"):
         sql.run(spark, str(warehouse), "SELECT * FROM nope")
