@@ -10,6 +10,10 @@ on the same files, one after the other:
   spark-stage    `webmath extract` on embedded Spark with all cores, Delta writes and stage_stats included.
 Per core = documents / seconds / cores used (1 for the loops). Prints a table and writes JSON.
 
+`--stage pipeline` runs the whole pipeline (`webmath run`: its three passes) on half the WARC files (1x) and on
+all of them (2x), one after the other in one session, each on an empty warehouse, and prints its rate at each
+and the marginal rate between them (the extra documents over the extra seconds, per core) next to the floor's.
+
 `--stage math_recall`, `--stage dedup` and `--stage decontaminate` measure those stages against the same
 function in a plain loop; dedup also at 1x and 2x input, with peak memory. Decontamination runs over every extracted document (all four test sets indexed), and when the crawl
 folder has a truth.jsonl that labels leaks, also reports how many leak records were caught.
@@ -424,6 +428,40 @@ def dedup_runs(paths: list[str], cfg: dict, loop_docs: int) -> tuple[dict, str]:
         spark.stop()
 
 
+def pipeline_runs(spark, paths: list[str], cfg: dict) -> tuple[dict, str]:
+    """`webmath run` over half the files (1x) and all of them (2x), one after the other on `spark` and each on
+    an empty warehouse, next to the floor over all of them; documents are those extract kept."""
+    from jobs import cli, stats
+
+    results = {}
+    docs, cpu = floor_loop(paths)
+    results["floor"] = {"docs": docs, "seconds": cpu, "cores": 1}
+    cores = spark.sparkContext.defaultParallelism
+    warehouse = cfg["run"]["warehouse"]
+    spark.range(cores).count()   # the JVM is up; Python workers start inside the timed runs
+    for label, part in (("1x", paths[:max(1, len(paths) // 2)]), ("2x", paths)):
+        shutil.rmtree(warehouse, ignore_errors=True)
+        cfg["run"]["run_id"] = f"bench-{label}"
+        start = time.time()
+        cli.run_pipeline(spark, cfg, cli.PIPELINE, part)
+        seconds = time.time() - start
+        kept = sum(v for stage, counter, v in stats.funnel(spark, warehouse, cfg["run"]["run_id"])[1]
+                   if (stage, counter) == ("extract", "kept"))
+        results[f"pipeline-{label}"] = {"docs": kept, "seconds": seconds, "cores": cores}
+    one, two = results["pipeline-1x"], results["pipeline-2x"]
+    results["marginal"] = {"docs": two["docs"] - one["docs"], "seconds": two["seconds"] - one["seconds"],
+                           "cores": cores}
+    rate = lambda r: r["docs"] / r["seconds"] / r["cores"]
+    floor = rate(results["floor"])
+    note = "\n".join([
+        f"1x: {one['docs']:,} documents in {one['seconds']:.1f} s; 2x: {two['docs']:,} in {two['seconds']:.1f} s "
+        f"({two['seconds'] / one['seconds']:.2f}x the time for {two['docs'] / one['docs']:.2f}x the documents)",
+        f"marginal rate {rate(results['marginal']):.1f} docs/s per core = {rate(results['marginal']) / floor:.2f}x the "
+        f"floor (target >= 0.5x); the rate at 2x {rate(two):.1f} = {rate(two) / floor:.2f}x (target >= 0.3x)",
+        "the floor's seconds are CPU seconds of one core; the pipeline's are wall seconds on all cores"])
+    return results, note
+
+
 def report(title: str, results: dict, baseline: str, target: str, out: Path) -> None:
     for r in results.values():
         r["docs_per_s_per_core"] = r["docs"] / r["seconds"] / r["cores"]
@@ -441,7 +479,8 @@ def report(title: str, results: dict, baseline: str, target: str, out: Path) -> 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="webmath bench", epilog="webmath bench compare --help: the whole "
                                      "pipeline against datatrove's, per stage, at 1x, 2x and 4x input")
-    parser.add_argument("--stage", choices=("extract", "math_recall", "dedup", "decontaminate"), default="extract")
+    parser.add_argument("--stage", choices=("extract", "pipeline", "math_recall", "dedup", "decontaminate"),
+                        default="extract")
     parser.add_argument("--records", type=int, default=4000)
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--crawl", help="a folder with a warc.paths (default: make one)")
@@ -465,6 +504,17 @@ def main(argv: list[str] | None = None) -> int:
         results, note = decontaminate_runs(paths, cfg, loop_docs=5000, truth_path=truth)
         report(f"decontaminate benchmark: {where}", results, "loop",
                "target: the Spark stage close to the plain loop per core", out / "bench-decontaminate.json")
+        print(note)
+        return 0
+    if args.stage == "pipeline":
+        from jobs import session
+        spark = session.build(cfg, "bench")
+        try:
+            results, note = pipeline_runs(spark, paths, cfg)
+        finally:
+            spark.stop()
+        report(f"pipeline benchmark: {where}", results, "floor",
+               "target: the marginal rate >= 0.5x the floor's, the rate at 2x >= 0.3x", out / "bench-pipeline.json")
         print(note)
         return 0
     if args.stage == "dedup":

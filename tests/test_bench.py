@@ -44,3 +44,34 @@ def test_watch_counts_the_cpu_of_a_process_whose_exit_nobody_accounts_for(tmp_pa
     assert 0 <= run["finish"]["cpu_seconds"] < 0.5
     assert run["total"]["cpu_seconds"] >= stage["cpu_seconds"]
     assert (tmp_path / "run.log").read_text() == "[burn] 1.8s: input 1, kept 1\n"
+
+
+# The shipped sample crawl: pages with some text out of its first file (webmath's extract) and out of all three
+# (the floor: FastWARC + Resiliparse, status 200 and an HTML content type)
+FIRST_FILE_DOCS = 153
+FLOOR_DOCS = 458
+
+
+def test_pipeline_benchmark_runs_the_pipeline_at_1x_and_2x(spark, tmp_path, models_dir):
+    """`webmath bench --stage pipeline` on the shipped sample crawl's three files: the whole pipeline on one
+    file (1x), then on all three (2x), each on an empty warehouse; documents are those extract kept, and the
+    marginal row is the difference of the two runs."""
+    from bench.stages import pipeline_runs
+    from jobs import inputs
+    from tests.conftest import SAMPLE, make_config
+
+    paths = inputs.resolve(str(SAMPLE / "warc.paths"))
+    warehouse = tmp_path / "wh"
+    cfg = make_config(f'run.warehouse="{warehouse}"', f'classifier.model_dir="{models_dir}"')
+    results, note = pipeline_runs(spark, paths, cfg)
+    assert list(results) == ["floor", "pipeline-1x", "pipeline-2x", "marginal"]
+    assert results["pipeline-2x"]["docs"] == 458 and results["pipeline-1x"]["docs"] == FIRST_FILE_DOCS
+    assert results["marginal"]["docs"] == 458 - FIRST_FILE_DOCS
+    assert results["marginal"]["seconds"] == results["pipeline-2x"]["seconds"] - results["pipeline-1x"]["seconds"]
+    assert results["floor"] == {"docs": FLOOR_DOCS, "seconds": results["floor"]["seconds"], "cores": 1}
+    assert {r["cores"] for name, r in results.items() if name != "floor"} == {2}
+    assert note.startswith(f"1x: {FIRST_FILE_DOCS:,} documents in ") and "marginal rate " in note
+    # the warehouse holds the 2x run, whole
+    from jobs import stats
+    funnel = stats.funnel(spark, str(warehouse))
+    assert funnel[0] == "bench-2x" and ("decontaminate", "kept", 143) in funnel[1]
