@@ -11,8 +11,9 @@ on the same files, one after the other:
 Per core = documents / seconds / cores used (1 for the loops). Prints a table and writes JSON.
 
 `--stage pipeline` runs the whole pipeline (`webmath run`: its three passes) on half the WARC files (1x) and on
-all of them (2x), one after the other in one session, each on an empty warehouse, and prints its rate at each
-and the marginal rate between them (the extra documents over the extra seconds, per core) next to the floor's.
+all of them (2x), one after the other in one session after a warm-up run, each on an empty warehouse, and
+prints its rate at each and the marginal rate between them (the extra documents over the extra seconds, per
+core) next to the floor's.
 
 `--stage math_recall`, `--stage dedup` and `--stage decontaminate` measure those stages against the same
 function in a plain loop; dedup also at 1x and 2x input, with peak memory. Decontamination runs over every extracted document (all four test sets indexed), and when the crawl
@@ -428,9 +429,12 @@ def dedup_runs(paths: list[str], cfg: dict, loop_docs: int) -> tuple[dict, str]:
         spark.stop()
 
 
-def pipeline_runs(spark, paths: list[str], cfg: dict) -> tuple[dict, str]:
+def pipeline_runs(spark, paths: list[str], cfg: dict, warm_up: bool = True) -> tuple[dict, str]:
     """`webmath run` over half the files (1x) and all of them (2x), one after the other on `spark` and each on
-    an empty warehouse, next to the floor over all of them; documents are those extract kept."""
+    an empty warehouse, next to the floor over all of them; documents are those extract kept. With `warm_up`
+    the 1x run goes once before the measured ones: the first run of a session pays for the JIT, the Python
+    workers' start and their compiled kernels, which would otherwise count against 1x and flatter the
+    marginal rate."""
     from jobs import cli, stats
 
     results = {}
@@ -439,12 +443,15 @@ def pipeline_runs(spark, paths: list[str], cfg: dict) -> tuple[dict, str]:
     cores = spark.sparkContext.defaultParallelism
     warehouse = cfg["run"]["warehouse"]
     spark.range(cores).count()   # the JVM is up; Python workers start inside the timed runs
-    for label, part in (("1x", paths[:max(1, len(paths) // 2)]), ("2x", paths)):
+    half = paths[:max(1, len(paths) // 2)]
+    for label, part in ((("warm-up", half),) if warm_up else ()) + (("1x", half), ("2x", paths)):
         shutil.rmtree(warehouse, ignore_errors=True)
         cfg["run"]["run_id"] = f"bench-{label}"
         start = time.time()
         cli.run_pipeline(spark, cfg, cli.PIPELINE, part)
         seconds = time.time() - start
+        if label == "warm-up":
+            continue
         kept = sum(v for stage, counter, v in stats.funnel(spark, warehouse, cfg["run"]["run_id"])[1]
                    if (stage, counter) == ("extract", "kept"))
         results[f"pipeline-{label}"] = {"docs": kept, "seconds": seconds, "cores": cores}

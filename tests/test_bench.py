@@ -63,7 +63,7 @@ def test_pipeline_benchmark_runs_the_pipeline_at_1x_and_2x(spark, tmp_path, mode
     paths = inputs.resolve(str(SAMPLE / "warc.paths"))
     warehouse = tmp_path / "wh"
     cfg = make_config(f'run.warehouse="{warehouse}"', f'classifier.model_dir="{models_dir}"')
-    results, note = pipeline_runs(spark, paths, cfg)
+    results, note = pipeline_runs(spark, paths, cfg, warm_up=False)
     assert list(results) == ["floor", "pipeline-1x", "pipeline-2x", "marginal"]
     assert results["pipeline-2x"]["docs"] == 458 and results["pipeline-1x"]["docs"] == FIRST_FILE_DOCS
     assert results["marginal"]["docs"] == 458 - FIRST_FILE_DOCS
