@@ -269,7 +269,8 @@ def read_text(spark: SparkSession, warehouse: str, table: str, where: str = "tru
     if source == table:
         return rows
     content = read(spark, warehouse, source).where(where).select("doc_id", *CONTENT)
-    return rows.join(content, "doc_id")
+    # a table written before its text moved out still has the columns (null in rows written since)
+    return rows.drop(*[c for c in CONTENT if c in rows.columns]).join(content, "doc_id")
 
 
 def sql_name(spark: SparkSession, warehouse: str, table: str) -> str:

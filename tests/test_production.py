@@ -152,3 +152,24 @@ def test_maintain_compacts_and_keeps_every_row(spark, clean, tmp_path):
     from jobs.config import ConfigError
     with pytest.raises(ConfigError, match="maintain.vacuum_retention_hours"):
         make_config("maintain.vacuum_retention_hours=1")
+
+
+def test_a_table_written_before_its_text_moved_out_is_still_read_with_its_text(spark, clean, tmp_path):
+    """A `language` table of an earlier version held every column of `documents`. A run of this version replaces
+    its slices with narrow rows (Delta keeps the wide columns, null in the new rows), and the table read with
+    its text takes the text from `documents`, never its own stale or null copy."""
+    import shutil
+
+    from pyspark.sql import functions as F
+    warehouse = tmp_path / "wh"
+    shutil.copytree(clean[0] / "documents", warehouse / "documents")
+    docs = tables.read(spark, str(warehouse), "documents")
+    wide = docs.withColumn("lang", F.lit("en")).withColumn("lang_score", F.lit(0.9)).withColumn("text", F.lit("old"))
+    wide.select(*[c for c in docs.columns if c != "run_id"], "lang", "lang_score", "run_id") \
+        .write.format("delta").partitionBy("crawl").save(str(warehouse / "language"))
+    first = docs.select("doc_id").orderBy("doc_id").first()["doc_id"]
+    tables.replace_slice(wide.where(F.col("doc_id") == first), str(warehouse), "language", f"doc_id = '{first}'")
+    stored = {r["doc_id"]: r["text"] for r in tables.read(spark, str(warehouse), "language").collect()}
+    assert stored[first] is None and set(stored.values()) == {None, "old"}
+    texts = {r["doc_id"]: r["text"] for r in tables.read_text(spark, str(warehouse), "language").collect()}
+    assert texts == {r["doc_id"]: r["text"] for r in docs.collect()}
