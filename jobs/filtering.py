@@ -105,10 +105,10 @@ def chain_step(stages: Sequence[FilterStage], scorers: Sequence[Callable], field
                 kept[index] = out["keep"].to_numpy(dtype=bool)
                 for c in stage.replaces:            # the stages after it read the rewritten value
                     new = out[c].to_numpy(dtype=object)
-                    changed = index[pd.notna(pd.Series(new)).to_numpy()]
-                    if len(changed):
+                    given = pd.notna(out[c]).to_numpy()
+                    if given.any():
                         column = frame[c].to_numpy(dtype=object).copy()
-                        column[changed] = new[pd.notna(pd.Series(new)).to_numpy()]
+                        column[index[given]] = new[given]
                         frame[c] = column
             alive = kept
         arrays = list(batch.columns) + [pa.array(columns[f.name], type=arrow_types[f.name], from_pandas=True)
