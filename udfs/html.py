@@ -282,6 +282,12 @@ def has_math(markup: dict[str, int]) -> bool:
     return any(v > 0 for k, v in markup.items() if k != "mathjax_loaded")
 
 
+def _mentions(low: bytes, words: tuple[bytes, ...]) -> bool:
+    """Whether any of `words` occurs in `low`: one memchr-speed `in` scan per word (a regex alternation of
+    words without a common first byte steps through the page byte by byte, ten times slower)."""
+    return any(word in low for word in words)
+
+
 def _all(node, selector: str) -> list:
     """query_selector_all as a plain list.  Iterating or indexing Resiliparse's
     ElementNodeList directly is quadratic in its length; ``values()`` is not."""
@@ -363,7 +369,7 @@ def _count_tex(text: bytes) -> int:
 
 # MathJax's AsciiMath input configured (v2 `AM_*` configurations, `asciimath2jax`, v3 `input/asciimath`, the
 # ASCIIMathML script): on such a page `...` in the text is a formula, written in AsciiMath
-_ASCIIMATH_INPUT = re.compile(rb"asciimath2jax|am_htmlormml|am_chtml|am_svg|input/asciimath|asciimathml\.js")
+_ASCIIMATH_INPUT = (b"asciimath2jax", b"am_htmlormml", b"am_chtml", b"am_svg", b"input/asciimath", b"asciimathml.js")
 _ASCIIMATH_SPAN = re.compile(rb"`[^`<>\n]{1,500}`" + _IN_TEXT)
 
 
@@ -742,7 +748,7 @@ def _unwrap_figures(tree, doc) -> None:
 
 
 # class names of code listings' line-number columns; removed only when their text is numbers alone
-_GUTTER_GATE = re.compile(rb"gutter|lineno|line-numbers|hljs-ln|blob-num")
+_GUTTER_GATE = (b"gutter", b"lineno", b"line-numbers", b"hljs-ln", b"blob-num")
 _GUTTERS = ("td.gutter, td.linenos, span.linenos, span.lineno, td.rouge-gutter, pre.lineno, .hljs-ln-numbers, "
             ".line-numbers-rows, td.blob-num, .code-line-numbers")
 _NUMBERS_ONLY = re.compile(r"[\d\s]*")
@@ -824,7 +830,7 @@ def extract(html: str, url: str, *, main_content: bool = True, main_content_math
                 _rewrite_mathml(tree, doc, counts)
             if b"<fig" in low:
                 _unwrap_figures(tree, doc)
-            if _GUTTER_GATE.search(low):
+            if _mentions(low, _GUTTER_GATE):
                 _drop_line_numbers(doc)
             if b"<img" in low:
                 images = _rewrite_images(tree, doc, counts, url, low)
@@ -832,7 +838,7 @@ def extract(html: str, url: str, *, main_content: bool = True, main_content_math
             pass  # keep whatever was rewritten so far
 
     counts["tex_delimiters"] = _count_tex_delimiters(low)
-    if _ASCIIMATH_INPUT.search(low):
+    if _mentions(low, _ASCIIMATH_INPUT):
         counts["tex_delimiters"] += len(_ASCIIMATH_SPAN.findall(_prose_source(low)))
     if mathjax or katex:
         counts["mathjax_loaded"] = _mathjax_loaded(low)

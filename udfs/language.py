@@ -57,10 +57,37 @@ _CJK = re.compile(f"[{_CJK_RANGES}]")
 # A token: a run of characters between white space, CJK characters and CJK (full-width) punctuation. CJK text
 # has no spaces: its characters are never part of a token, so "2019年" loses its number, not its 年.
 _TOKEN = re.compile(f"[^\\s{_CJK_RANGES}\u3000-\u303f\uff00-\uffef]+")
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
 _EDGE = "\"'“”‘’«»()[]{}<>,.;:!?…*"          # stripped from both ends of a token before it is judged
 # identifier or code: a digit or underscore, camelCase, a dotted.name, code punctuation inside the token
 _IDENTIFIER = re.compile(r"[\d_]|[a-z][A-Z]|\w\.\w|[()\[\]{}<>=;:/\\@#$%^&*+|~`]")
 _CODE_SIGN = re.compile(r"[()\[\]{}<>=;]")
+
+
+def _judge(token: str) -> tuple[bool, int]:
+    """(whether the token is left out as an identifier or code, the letters of evidence it brings: 0 when it is
+    not a word of two letters or more)."""
+    core = token.strip(_EDGE)
+    if core.isalpha() and (core.islower() or core.isupper() or core[1:].islower()):   # a plain word
+        return False, len(core) if len(core) > 1 else 0
+    if not core or _IDENTIFIER.search(core):
+        return True, 0
+    alpha = sum(unicodedata.category(ch)[0] in "LM" for ch in core)   # the vowel signs of Hindi count
+    return False, alpha if alpha > 1 else 0
+
+
+# each distinct token judged once per Python worker (a page repeats its words; so do the pages of a batch)
+_JUDGED: dict[str, tuple[bool, int]] = {}
+_JUDGED_MAX = 500_000
+
+
+def _judged(token: str) -> tuple[bool, int]:
+    found = _JUDGED.get(token)
+    if found is None:
+        if len(_JUDGED) >= _JUDGED_MAX:
+            _JUDGED.clear()
+        found = _JUDGED[token] = _judge(token)
+    return found
 
 
 def prose(text: str, cjk_weight: float) -> tuple[str, float]:
@@ -68,29 +95,22 @@ def prose(text: str, cjk_weight: float) -> tuple[str, float]:
     when it has no CJK character and at least as many of ( ) [ ] { } < > = ; as words."""
     lines, letters, cjk = [], 0, 0
     for line in text.split("\n"):
-        count = [0, 0]   # words of two letters or more, their letters
-
-        def token(match: re.Match) -> str:
-            core = match.group(0).strip(_EDGE)
-            if core.isalpha() and (core.islower() or core.isupper() or core[1:].islower()):   # a plain word
-                if len(core) > 1:
-                    count[0] += 1
-                    count[1] += len(core)
-                return match.group(0)
-            if not core or _IDENTIFIER.search(core):
-                return " "
-            alpha = sum(unicodedata.category(ch)[0] in "LM" for ch in core)   # the vowel signs of Hindi count
-            if alpha > 1:
-                count[0] += 1
-                count[1] += alpha
-            return match.group(0)
-
-        kept = _TOKEN.sub(token, line)
-        line_cjk = len(_CJK.findall(line))
-        if not line_cjk and len(_CODE_SIGN.findall(line)) >= max(count[0], 1):
+        parts = _TOKEN_SPLIT.split(line)       # [between, token, between, token, ..., between]
+        words = line_letters = 0
+        dropped = False
+        for i in range(1, len(parts), 2):
+            left_out, evidence = _JUDGED.get(parts[i]) or _judged(parts[i])
+            if left_out:
+                parts[i] = " "
+                dropped = True
+            elif evidence:
+                words += 1
+                line_letters += evidence
+        line_cjk = 0 if line.isascii() else len(_CJK.findall(line))
+        if not line_cjk and len(_CODE_SIGN.findall(line)) >= max(words, 1):
             continue
-        lines.append(kept)
-        letters += count[1]
+        lines.append("".join(parts) if dropped else line)
+        letters += line_letters
         cjk += line_cjk
     return "\n".join(lines), letters + cjk_weight * cjk
 

@@ -29,7 +29,9 @@ def normalize(text: str | None, max_chars: int = 10000) -> str:
     if not isinstance(text, str):
         return ""
     text = _IMAGE.sub(" ", text[:max_chars]).lower()
-    text = _SPLIT.sub(r" \1 ", text)
+    # a space on both sides of every split-off piece: the pieces of re.split with a capturing group joined by
+    # spaces (the same string as `_SPLIT.sub(r" \1 ", text)`, without a template expanded per match)
+    text = " ".join(_SPLIT.split(text))
     text = _DIGITS.sub("0", text)
     return _SPACE.sub(" ", text).strip()
 
