@@ -209,6 +209,8 @@ def _validate_dedup(cfg: dict, fail) -> None:
     for key in ("dedup.ngram", "dedup.bands", "dedup.rows", "dedup.max_chars", "dedup.max_iterations"):
         if get(cfg, key) <= 0:
             fail(key, "> 0")
+    if get(cfg, "dedup.driver_edges") < 0:
+        fail("dedup.driver_edges", ">= 0")
     if not 0 <= get(cfg, "dedup.seed") < 2 ** 63:
         fail("dedup.seed", "between 0 and 2^63 - 1")
     if not 0.0 <= get(cfg, "dedup.exact_margin") <= 1.0:

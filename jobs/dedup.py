@@ -9,7 +9,8 @@ the pages already published (`minhash_index`) and within the new input.
 3. Near: pages that share a band hash are linked to the band bucket's smallest doc_id (a star, not every
    pair: a boilerplate bucket of n pages gives n - 1 links, and its count and minimum are again combinable
    aggregates). Links whose signatures agree on too few permutations are dropped. Connected components
-   come from large-star/small-star rounds in Spark itself; the best page of a component stays, and every
+   come from union-find on the driver when the links are few (`dedup.driver_edges`), from large-star/small-star
+   rounds in Spark itself when they are more; the best page of a component stays, and every
    other new page of it is removed only if its Jaccard with the kept page reaches the threshold: the
    signatures' estimate where that is more than `dedup.exact_margin` from the threshold, the exact Jaccard
    of the two shingle sets (texts joined back) where it is closer.
@@ -90,12 +91,23 @@ def _converged(e: DataFrame) -> bool:
     return up.join(centres, "u", "left").where("n > 1 OR centre").isEmpty()
 
 
-def connected_components(edges: DataFrame, max_iterations: int) -> DataFrame:
+COMPONENTS = T.StructType([T.StructField("node", T.StringType()), T.StructField("component", T.StringType())])
+
+
+def connected_components(edges: DataFrame, max_iterations: int, driver_edges: int = 0) -> DataFrame:
     """Undirected edges (a, b) -> (node, component) for every node on an edge, the component named by its
-    smallest node: large-star and small-star rounds (Kiveris et al., 2014) until the edges are a forest of
-    stars, each node pointing at its component's smallest node. Edges are kept as (u, v) with u > v."""
+    smallest node. Up to `driver_edges` distinct edges are brought to the driver and joined there
+    (`udfs.dedup.components`: one small job instead of a few dozen); more are resolved in Spark by large-star
+    and small-star rounds (Kiveris et al., 2014) until the edges are a forest of stars, each node pointing at
+    its component's smallest node. Edges are kept as (u, v) with u > v."""
     e = (edges.select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v")).where("u != v")
          .distinct().localCheckpoint())
+    if driver_edges > 0:
+        few = e.limit(driver_edges + 1).collect()
+        if len(few) <= driver_edges:
+            found = dedup.components((r["u"], r["v"]) for r in few)
+            frame = pd.DataFrame({"node": list(found), "component": list(found.values())}, dtype=object)
+            return e.sparkSession.createDataFrame(frame, COMPONENTS)
     for _ in range(max_iterations):
         if _converged(e):
             break
@@ -152,7 +164,7 @@ def deduplicate(spark: SparkSession, new: DataFrame, published: DataFrame, texts
     links = (links.join(sig.select(F.col("doc_id").alias("a"), F.col("signature").alias("sa")), "a")
              .join(sig.select(F.col("doc_id").alias("b"), F.col("signature").alias("sb")), "b")
              .where(_agreement("sa", "sb", perms) >= c["min_estimated_jaccard"]).select("a", "b"))
-    components = connected_components(links, c["max_iterations"])
+    components = connected_components(links, c["max_iterations"], c["driver_edges"])
     members = components.join(nodes.select(F.col("doc_id").alias("node"), "rank", "published"), "node")
     best = members.groupBy("component").agg(F.min("rank").alias("best"))
     candidates = (members.join(best, "component").where(~F.col("published") & (F.col("best.d") != F.col("node")))

@@ -130,6 +130,12 @@ def test_connected_components_in_spark(spark):
     got = {r["node"]: r["component"] for r in dedup.connected_components(df, 20).collect()}
     assert got == {"3": "3", "4": "3", "5": "3", "1": "1", "2": "1", "8": "1", "9": "1", "a": "a", "b": "a",
                    "c": "c", "d": "c", "e": "c"}
+    # the same on the driver when the 9 distinct links fit `driver_edges`; in Spark when they do not
+    for driver_edges in (9, 8):
+        on_driver = dedup.connected_components(df.unionByName(df), 20, driver_edges)
+        assert {r["node"]: r["component"] for r in on_driver.collect()} == got
+    none = spark.createDataFrame([("x", "x")], "a string, b string")
+    assert dedup.connected_components(none, 20, 10).count() == 0
     with pytest.raises(RuntimeError, match="dedup.max_iterations"):
         dedup.connected_components(spark.createDataFrame([(str(i), str(i + 1)) for i in range(40)],
                                                          "a string, b string"), 1)
@@ -162,6 +168,10 @@ def test_a_giant_bucket_of_boilerplate_pages(spark, documents):
     decisions = decide(spark, cfg, pages)
     assert Counter(v[1] for v in decisions.values()) == {None: 301, "near_duplicate": 1499}
     assert decisions[f"{0:032x}"][:2] == (True, None) and decisions[f"{0:032x}"][3] == 1500
+    # the links joined on the driver (the default) and by the rounds in Spark decide every page the same
+    assert cfg["dedup"]["driver_edges"] >= 1500
+    in_spark = {**cfg, "dedup": {**cfg["dedup"], "driver_edges": 0}}
+    assert decide(spark, in_spark, pages) == decisions
 
 
 def copy_warehouse(sample_recalled, tmp_path, run_id):

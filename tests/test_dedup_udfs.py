@@ -170,3 +170,13 @@ def test_band_hashes_equal_only_for_equal_rows():
 def test_threshold_of_the_shipped_bands():
     assert OPTS.permutations == 126
     assert round(OPTS.threshold, 3) == 0.662
+
+
+def test_components_are_named_by_their_smallest_node():
+    # a chain joined from its far end, two stars merged by one link, a cycle, a pair given twice
+    edges = [("e", "d"), ("d", "c"), ("c", "b"), ("z", "y"), ("z", "x"), ("w", "v"), ("x", "v"),
+             ("1", "2"), ("2", "3"), ("3", "1"), ("p", "q"), ("q", "p")]
+    assert dedup.components(edges) == {
+        "b": "b", "c": "b", "d": "b", "e": "b", "v": "v", "w": "v", "x": "v", "y": "v", "z": "v",
+        "1": "1", "2": "1", "3": "1", "p": "p", "q": "p"}
+    assert dedup.components([]) == {}

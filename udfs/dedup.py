@@ -378,3 +378,24 @@ def jaccard_frame(frame: pd.DataFrame, opts: MinHashOptions) -> pd.Series:
             if p == len(pairs) or pairs[p][1] != j:
                 del sets[j]
     return pd.Series(out, dtype="float64")
+
+
+def components(edges) -> dict[str, str]:
+    """Undirected edges (a, b) -> {node: component} for every node on an edge, each component named by its
+    smallest node (union-find with path halving; the smaller root always wins, so a root is its component's
+    smallest node)."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        parent.setdefault(a, a)
+        parent.setdefault(b, b)
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {node: root(node) for node in parent}
