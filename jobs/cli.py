@@ -1,7 +1,10 @@
 """The `webmath` command: one subcommand per stage, each with --conf, --set, --input and --warehouse.
 
 Configuration and input are checked before Spark starts: a bad key, a wrong type or a missing input prints
-one line naming it and exits 2 with nothing written. The same `main` is the entry point for spark-submit:
+one line naming it and exits 2 with nothing written. Every command that writes to the warehouse holds its
+lease (jobs.lease) from before Spark starts to the end; exit 3 with one line when another writer holds it for
+longer than `run.lease_wait_seconds`, when this run's lease was taken over, or when a commit kept losing to
+another writer's; exit 4 with one line when not one record could be read from the input's WARC files. The same `main` is the entry point for spark-submit:
 `spark-submit --py-files dist/webmath.zip dist/main.py run --conf dist/conf/cluster.toml ...` with the folder
 of `make package`, or `spark-submit jobs/cli.py ...` in a checkout whose Python has the project installed.
 """
@@ -11,6 +14,7 @@ import argparse
 import secrets
 import sys
 import time
+from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -146,11 +150,29 @@ def run_stage(spark, cfg: dict, name: str, paths: list[str] | None) -> dict:
     return run_pass(spark, cfg, [name], paths)[name]
 
 
-def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, resume: bool = False) -> bool:
+class NothingRead(RuntimeError):
+    """Not one record could be read from the input's WARC files; the message is one line."""
+
+
+def nothing_read(spark, warehouse: str, paths: list[str]) -> NothingRead:
+    """The error of a run whose every input file failed or held no record, with the first file's reason."""
+    from pyspark.sql import functions as F
+    failed = (tables.read(spark, warehouse, "ingest_log").where(tables.in_list("warc_path", paths))
+              .where(F.col("status") != "ok").orderBy("warc_path").select("warc_path", "status", "error").first())
+    example = f"; e.g. {failed['warc_path']}: {failed['status']}" + (f", {failed['error']}" if failed["error"] else "") \
+        if failed is not None else ""
+    return NothingRead(f"nothing was read: not one record from the {len(paths)} input WARC file(s) (each is in "
+                       f"ingest_log){example[:400]}")
+
+
+def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, resume: bool = False,
+                 lease=None) -> bool:
     """Run `stages` in order on `paths` (None: every document of the tables), in passes (`passes`), a line per
     stage with its counts and the pass's time. With WARC paths every pass records the files its stages
     finished (jobs.progress); `resume` runs each stage only on the files it has not finished yet (and on those
-    an earlier stage ran on). While a pass runs, a progress line on stderr (jobs.watch). False when there was
+    an earlier stage ran on). While a pass runs, a progress line on stderr (jobs.watch). Before each pass the
+    warehouse's `lease` (jobs.lease), when one is held, is checked to be still this run's. When extract read
+    not one record of its files, the run stops after recording them: NothingRead. False when there was
     nothing to do."""
     from jobs import progress, watch
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
@@ -169,6 +191,8 @@ def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, r
             for name in names:
                 print(f"[{name}] done before: all {len(paths)} file(s)", flush=True)
             continue
+        if lease is not None:
+            lease.check()
         started = time.time()
         with watch.progress(spark, names[0], len(todo) if todo is not None else None, cfg,
                             count=names[0] in COUNTED) as watching:
@@ -178,6 +202,8 @@ def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, r
         for i, name in enumerate(names):
             took = f"{time.time() - started:.1f}s" if i == 0 else "same pass"
             print(f"[{name}] {took}: " + ", ".join(f"{k} {v:,}" for k, v in summaries[name].items()), flush=True)
+        if names[0] == "extract" and todo and summaries["extract"]["records_read"] == 0:
+            raise nothing_read(spark, warehouse, todo)
     return True
 
 
@@ -238,6 +264,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"webmath: error: {exc}", file=sys.stderr)
         return 2
 
+    from jobs import lease
+    writes = args.command in lease.WRITERS or args.command in STAGES
+    try:
+        with lease.held(cfg, args.command, log=lambda line: print(line, file=sys.stderr, flush=True)) \
+                if writes else nullcontext() as held:
+            return _session_command(args, cfg, paths, stages, truth, held)
+    except config.ConfigError as exc:
+        print(f"webmath: error: {exc}", file=sys.stderr)
+        return 2
+    except (lease.LeaseHeld, lease.LeaseLost, tables.ConcurrentWriteError) as exc:
+        print(f"webmath: error: {exc}", file=sys.stderr)
+        return 3
+    except NothingRead as exc:
+        print(f"webmath: error: {exc}", file=sys.stderr)
+        return 4
+
+
+def _session_command(args, cfg: dict, paths, stages, truth, held) -> int:
+    """The part of `main` that runs on a Spark session (the warehouse's lease `held` by writing commands)."""
     from jobs import session, stats
     spark = session.build(cfg, args.command)
     try:
@@ -278,15 +323,9 @@ def main(argv: list[str] | None = None) -> int:
             from jobs import maintain
             print(maintain.format_report(maintain.run(spark, cfg)))
             return 0
-        if run_pipeline(spark, cfg, stages, paths, resume=args.command == "refresh"):
+        if run_pipeline(spark, cfg, stages, paths, resume=args.command == "refresh", lease=held):
             print(stats.format_funnel(*stats.funnel(spark, warehouse, cfg["run"]["run_id"])))
         return 0
-    except config.ConfigError as exc:
-        print(f"webmath: error: {exc}", file=sys.stderr)
-        return 2
-    except tables.ConcurrentWriteError as exc:
-        print(f"webmath: error: {exc}", file=sys.stderr)
-        return 3
     finally:
         spark.stop()
 

@@ -157,12 +157,13 @@ def _validate(cfg: dict) -> None:
                 "classifier.dim", "classifier.epoch", "classifier.bucket", "sample.buckets", "sample.per_domain",
                 "sample.max_chars", "expand.max_chars", "report.bins", "report.samples", "report.excerpt_chars",
                 "language.cjk_weight", "language.close_ratio", "evaluate.base_rate", "math_recall.min_markup",
-                "math_precision.min_markup"):
+                "math_precision.min_markup", "run.lease_seconds"):
         if get(cfg, key) <= 0:
             fail(key, "> 0")
     for key in ("extract.min_text_chars", "language.min_prose_chars", "quality.min_words", "quality.min_words_with_math",
                 "evaluate.listed",
-                "quality.max_nsfw_words", "quality.max_unicode_errors", "expand.min_pages", "run.progress_seconds"):
+                "quality.max_nsfw_words", "quality.max_unicode_errors", "expand.min_pages", "run.progress_seconds",
+                "run.lease_wait_seconds"):
         if get(cfg, key) < 0:
             fail(key, ">= 0")
     for key in ("language.min_score", "math_recall.threshold_with_markup", "math_recall.threshold_without_markup",

@@ -6,6 +6,7 @@ scored), so a rerun of the same input leaves the same rows as one run.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
@@ -311,12 +312,14 @@ class ConcurrentWriteError(RuntimeError):
 WRITE_ATTEMPTS = 5
 
 
-def replace_slice(df: DataFrame, warehouse: str, table: str, predicate: str) -> None:
+def replace_slice(df: DataFrame, warehouse: str, table: str, predicate: str, attempts: int = WRITE_ATTEMPTS) -> None:
     """Write `df` as the rows of `table` that match `predicate`, replacing whatever matched it before.
 
     One Delta transaction: readers see the old slice or the new one, never both, and a rerun is idempotent.
     Every row of `df` must itself match `predicate` (Delta checks it). A commit that conflicts with another
-    run's is tried again, up to WRITE_ATTEMPTS times, then raises ConcurrentWriteError.
+    writer's (Delta's optimistic concurrency: the other committed to the rows this one replaces since it
+    started) is tried again from the start, with a line on stderr, up to `attempts` times in all; then
+    ConcurrentWriteError.
     """
     import random
     import time
@@ -330,7 +333,7 @@ def replace_slice(df: DataFrame, warehouse: str, table: str, predicate: str) -> 
                  MetadataChangedException, ProtocolChangedException)
     schema, partitions = TABLES[table]
     df = df.select([field.name for field in schema.fields])
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
+    for attempt in range(1, attempts + 1):
         writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
         if partitions:
             writer = writer.partitionBy(*partitions)
@@ -338,11 +341,14 @@ def replace_slice(df: DataFrame, warehouse: str, table: str, predicate: str) -> 
             writer.save(path(warehouse, table))
             return
         except conflicts as exc:
-            if attempt == WRITE_ATTEMPTS:
+            if attempt == attempts:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise ConcurrentWriteError(
                     f"table {path(warehouse, table)}: another run committed to the same rows {attempt} times "
                     f"while this one was writing ({type(exc).__name__}: {first[:200]}); run it again") from None
+            print(f"table {path(warehouse, table)}: another writer committed to the same rows first "
+                  f"({type(exc).__name__}); writing again, attempt {attempt + 1} of {attempts}",
+                  file=sys.stderr, flush=True)
             time.sleep(random.uniform(0.5, 2.0) * attempt)
 
 

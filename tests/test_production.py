@@ -4,6 +4,7 @@ warehouse."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ def webmath(*args, warehouse, models_dir, **popen):
     return subprocess.Popen(
         [sys.executable, "-m", "jobs.cli", *args, "--warehouse", str(warehouse), "--set", 'spark.master="local[2]"',
          "--set", "spark.shuffle_partitions=2", "--set", f'classifier.model_dir="{models_dir}"',
-         "--set", "spark.conf.spark.ui.enabled=false"],
+         "--set", "spark.conf.spark.ui.enabled=false", "--set", "run.lease_seconds=5"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **popen)
 
 
@@ -51,8 +52,9 @@ def test_refresh_takes_only_new_files(spark, clean, tmp_path):
 
 def test_killed_run_resumes_to_the_clean_tables_even_with_two_refreshes_at_once(spark, clean, tmp_path, models_dir):
     """SIGKILL the driver (and its JVM and workers) of a refresh once it is inside dedup; then start two
-    refreshes at the same time on the same warehouse. Both end well (a commit that lost a race to the other is
-    tried again), and the tables equal the clean run's: nothing lost, nothing twice."""
+    refreshes at the same time on the same warehouse. The killed run's lease runs out (run.lease_seconds, 5 s
+    here) and one of the two takes it over and resumes; the other waits for it, then finds nothing left to do.
+    The tables equal the clean run's: nothing lost, nothing twice."""
     warehouse = tmp_path / "wh"
     first = webmath("refresh", "--input", str(ONE_FILE), "--run-id", "killed", warehouse=warehouse,
                     models_dir=models_dir)
@@ -74,11 +76,14 @@ def test_killed_run_resumes_to_the_clean_tables_even_with_two_refreshes_at_once(
     both = [webmath("refresh", "--input", str(ONE_FILE), "--run-id", f"resume{i}", warehouse=warehouse,
                     models_dir=models_dir) for i in (1, 2)]
     results = [(p.wait(timeout=900), *p.communicate()) for p in both]
-    for code, out, err in results:
-        assert code == 0 or (code == 3 and "another run committed to the same rows" in err), err[-2000:]
-    assert any(code == 0 for code, _, _ in results)
+    assert [code for code, _, _ in results] == [0, 0], [err[-2000:] for _, _, err in results]
+    took = [i for i, (_, _, err) in enumerate(results) if "lease: took over the warehouse from run killed" in err]
+    assert len(took) == 1
+    out, err = results[took[0]][1:]
+    later_out, later_err = results[1 - took[0]][1:]
+    assert f"lease: waiting for run resume{took[0] + 1} (webmath refresh)" in later_err
+    assert later_out.splitlines()[0] == f"refresh resume{2 - took[0]}: all 1 WARC file(s) are through the pipeline already"
     # the resumed run skips what the killed one finished and runs the rest in pipeline order
-    out = next(out for code, out, _ in results if code == 0)
     assert [line.split("]")[0][1:] for line in out.splitlines() if line.startswith("[")] == cli.PIPELINE
     assert "[math_recall] done before" in out and "[dedup] done before" not in out
     assert "funnel of run resume" in out
@@ -173,3 +178,28 @@ def test_a_table_written_before_its_text_moved_out_is_still_read_with_its_text(s
     assert stored[first] is None and set(stored.values()) == {None, "old"}
     texts = {r["doc_id"]: r["text"] for r in tables.read_text(spark, str(warehouse), "language").collect()}
     assert texts == {r["doc_id"]: r["text"] for r in docs.collect()}
+
+
+def test_a_run_that_read_nothing_records_why_and_exits_4(spark, tmp_path, models_dir):
+    """A warc.paths whose lines were resolved against the wrong folder: every file fails. The failures are in
+    ingest_log and the funnel; the run stops after extract with one line and exit code 4, not an empty funnel
+    and exit code 0."""
+    listing = tmp_path / "warc.paths"
+    listing.write_text("segments/a/warc/one.warc.gz\nsegments/b/warc/two.warc.gz\n")
+    warehouse = tmp_path / "wh"
+    p = webmath("run", "--input", str(listing), "--run-id", "wrong-folder", warehouse=warehouse, models_dir=models_dir)
+    out, err = p.communicate(timeout=600)
+    assert p.returncode == 4, err[-2000:]
+    one = tmp_path / "segments/a/warc/one.warc.gz"
+    assert err.strip().splitlines()[-1] == (
+        "webmath: error: nothing was read: not one record from the 2 input WARC file(s) (each is in ingest_log); "
+        f"e.g. {one}: failed, FileNotFoundError: [Errno 2] No such file or directory: '{one}'")
+    stage_lines = [re.sub(r"\] [\d.]+s:", "] Ns:", line) for line in out.splitlines() if line.startswith("[")]
+    assert stage_lines == ["[extract] Ns: files 2, records_read 0, kept 0, skipped 0",
+                           "[language] same pass: input 0, kept 0, rejected 0",
+                           "[math_recall] same pass: input 0, kept 0, rejected 0"]
+    log = tables.read(spark, str(warehouse), "ingest_log").orderBy("warc_path").select("warc_path", "status", "run_id")
+    assert [tuple(r) for r in log.collect()] == [(str(one), "failed", "wrong-folder"),
+                                                 (str(tmp_path / "segments/b/warc/two.warc.gz"), "failed", "wrong-folder")]
+    assert tables.read(spark, str(warehouse), "documents").count() == 0
+    assert not (warehouse / "deduped").exists() and not (warehouse / "corpus").exists()
