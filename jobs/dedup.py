@@ -29,7 +29,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs import filtering, tables
+from jobs import filtering, stats, tables
 from jobs.config import ConfigError, section_options
 from udfs import dedup
 
@@ -38,6 +38,12 @@ KEYS = T.StructType([f for f in tables.MINHASH_INDEX.fields if f.name in dedup.K
 NODE = ["doc_id", "fetch_time", "url_key", "content_key", "signature", "bands"]
 # `minhash_index`'s properties that record what its signatures were made with (udfs.dedup.MinHashOptions.scheme)
 PROPERTY = "webmath.dedup."
+
+
+# The stage's decisions are written as a chain's are (jobs.filtering.outputs): its decided rows carry the
+# decision columns of a chain of this one stage; the decisions themselves come from `deduplicate`, not a scorer.
+DECIDED = filtering.FilterStage(name=STAGE, inputs=(), scorer=None,
+                                kept_counters=(("clusters_with_copies", "cluster_size > 1"),))
 
 
 def options(cfg: dict) -> dedup.MinHashOptions:
@@ -254,12 +260,13 @@ def run(spark: SparkSession, cfg: dict, paths: list[str] | None = None) -> dict:
             published = spark.createDataFrame([], tables.MINHASH_INDEX)
         decisions = deduplicate(spark, new, published, everything.select("doc_id", "text"), cfg).localCheckpoint()
         index = new.join(decisions.where("keep").select("doc_id"), "doc_id").withColumn("run_id", F.lit(run_id))
-        rows = source.join(decisions, "doc_id").withColumn("run_id", F.lit(run_id))
-        summary = filtering.publish(spark, cfg, STAGE, rows, owned, (("clusters_with_copies", "cluster_size > 1"),),
-                                    also=((index, "minhash_index", owned),),
-                                    counted_from=new.select("doc_id", "crawl").join(decisions, "doc_id"), source=new)
+        decided = decisions.select("doc_id", "cluster_id", "cluster_size", *[
+            F.col(part).alias(filtering.decision_column(STAGE, part)) for part in ("keep", "reason", "value")])
+        slices, rejected, counted = filtering.outputs(spark, cfg, [DECIDED], source.join(decided, "doc_id"), owned)
+        tables.replace_slices(warehouse, [*slices, (rejected, "rejected", f"stage = '{STAGE}' AND ({owned})"),
+                                          (index, "minhash_index", owned), stats.stages_slice(spark, run_id, counted)])
         if recorded != wanted:
             tables.set_properties(spark, warehouse, "minhash_index", wanted)
-        return summary
+        return filtering.summary(counted[STAGE], DECIDED.kept_counters)
     finally:
         new.unpersist()

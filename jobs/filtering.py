@@ -257,25 +257,3 @@ def require_source(spark: SparkSession, warehouse: str, stage: str) -> None:
     if not tables.exists(spark, warehouse, source):
         raise ConfigError(f"table not found: {tables.path(warehouse, source)} (run the stages before {stage} "
                           f"first)")
-
-
-def publish(spark: SparkSession, cfg: dict, stage: str, rows: DataFrame, owned: str,
-            kept_counters: tuple[tuple[str, str], ...] = (), also: tuple[tuple[DataFrame, str, str], ...] = (),
-            counted_from: DataFrame | None = None, source: DataFrame | None = None) -> dict:
-    """Write a stage's decided `rows` (its source rows with `keep`, `reason`, `value` and its own columns) as
-    its slice `owned`: kept rows to its table, the others to `rejected`, and the (df, table, predicate) slices
-    of `also` and its funnel in `stage_stats` beside them, all at once. The funnel is counted before the
-    writes from `counted_from` (the same rows as `rows`, or the columns of them that the counters read:
-    crawl, keep, reason; by default `rows` itself, which should then be persisted: the count is the pass
-    that fills the cache the writes read) and `input` from `source` (by default the decided rows). Returns
-    the run's counts. The stages that see all pages at once (dedup) write through this."""
-    warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
-    table = tables.table_of(stage)
-    counted = stats.decisions(rows if counted_from is None else counted_from, kept_counters)
-    if source is not None:
-        counted = [row for row in counted if row[1] != "input"] + stats.count([stats.counts(source, "input")])
-    rejected = rows.where("NOT keep").withColumn("stage", F.lit(stage))
-    tables.replace_slices(warehouse, [(rows.where("keep"), table, owned),
-                                      (rejected, "rejected", f"stage = '{stage}' AND ({owned})"), *also,
-                                      stats.stages_slice(spark, run_id, {stage: counted})])
-    return summary(counted, kept_counters)

@@ -6,46 +6,14 @@ a Delta snapshot and a query per table, seconds a stage)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from functools import reduce
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs import tables
 
 # The pipeline's stage order, for printing the funnel.
 STAGE_ORDER = tables.PIPELINE
-
-
-def counts(df: DataFrame, counter: str) -> DataFrame:
-    """Rows per crawl, as (crawl, counter, value)."""
-    return df.groupBy("crawl").agg(F.count(F.lit(1)).alias("value")).select(
-        "crawl", F.lit(counter).alias("counter"), "value")
-
-
-def count(frames: list[DataFrame]) -> list[tuple[str, str, int]]:
-    """Count `frames` (each already small: a few rows per crawl) in one job: (crawl, counter, value) rows."""
-    return [(r["crawl"], r["counter"], int(r["value"] or 0))
-            for r in reduce(DataFrame.unionByName, frames).collect()]
-
-
-def decisions(decided: DataFrame, kept_counters: tuple[tuple[str, str], ...] = ()) -> list[tuple[str, str, int]]:
-    """The funnel counters of a stage's decided rows (crawl, keep, reason and what `kept_counters` read), in
-    one job and one pass over them: `input`, `kept`, each (counter, SQL condition) of `kept_counters` among
-    the kept, and `rejected.<reason>`, as (crawl, counter, value) rows; a counter with no rows has none."""
-    extra = [F.count_if(F.col("keep") & F.expr(condition)).alias(f"_c{i}")
-             for i, (_, condition) in enumerate(kept_counters)]
-    totals: dict[tuple[str, str], int] = {}
-    for r in decided.groupBy("crawl", "keep", "reason").agg(F.count(F.lit(1)).alias("_n"), *extra).collect():
-        n = int(r["_n"])
-        named = [("input", n)]
-        if r["keep"]:
-            named += [("kept", n)] + [(counter, int(r[f"_c{i}"])) for i, (counter, _) in enumerate(kept_counters)]
-        else:
-            named.append((f"rejected.{r['reason']}", n))
-        for counter, value in named:
-            totals[(r["crawl"], counter)] = totals.get((r["crawl"], counter), 0) + value
-    return [(crawl, counter, value) for (crawl, counter), value in totals.items() if value]
 
 
 def stages_slice(spark: SparkSession, run_id: str, counted: dict[str, list[tuple[str, str, int]]]) -> tuple:
