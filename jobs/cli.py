@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from jobs import config, tables
+from udfs import storage as udfs_storage
 
 STAGES = {stage.name: stage.help for stage in tables.REGISTRY}
 # Stages `webmath run` executes, in pipeline order.
@@ -209,6 +210,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         cfg = _config(args)
+        from jobs import storage
+        udfs_storage.apply(storage.options(cfg))   # s3:// reads and writes of this process (the driver)
+        if args.command not in ("warm", "train-classifier"):
+            storage.check(cfg["run"]["warehouse"], "warehouse")
+        if args.command == "export":
+            storage.check(args.out, "export folder")
         paths = None
         if args.command in ("extract", "run", "refresh") or (args.command in STAGES and cfg["input"]["path"]):
             from jobs import inputs
