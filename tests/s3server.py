@@ -31,6 +31,8 @@ def segment_key(name: str, index: int, crawl: str = CRAWL) -> str:
 class S3Server:
     endpoint: str      # host:port, the `s3.endpoint` setting
     server: object     # moto.server.ThreadedMotoServer
+    sample: str = ""   # the sample crawl's warc.paths.gz (conftest's `s3` fixture)
+    warehouse: str = ""
 
     @property
     def url(self) -> str:
