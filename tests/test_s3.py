@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -40,6 +41,13 @@ def webmath(s3, *args, models_dir, warehouse=WAREHOUSE) -> subprocess.Popen:
         command += ["--set", setting]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **s3server.CREDENTIALS}, start_new_session=True)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End a `webmath` process that is still running, with its JVM and Python workers (its own session)."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def finish(proc: subprocess.Popen, started: float) -> dict:
@@ -87,8 +95,7 @@ def s3_run(s3, request, models_dir, tmp_path_factory) -> dict:
         spark = request.getfixturevalue("spark")
         out = {"run": finish(proc, started)}
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        stop(proc)
     assert out["run"]["code"] == 0, out["run"]["err"][-3000:]
     read_s3a(spark, s3)
     out["tables"] = table_contents(spark, WAREHOUSE)
@@ -115,8 +122,7 @@ def s3_run(s3, request, models_dir, tmp_path_factory) -> dict:
             out[name] = finish(proc, started)
     finally:
         for proc in readers.values():
-            if proc.poll() is None:
-                proc.kill()
+            stop(proc)
     print({name: value["seconds"] for name, value in out.items() if isinstance(value, dict) and "seconds" in value})
     return out
 
