@@ -314,3 +314,64 @@ def test_denied_access(s3, capsys, monkeypatch):
     finally:
         s3.require_auth(False)
     assert s3.keys("wh-denied") == []
+
+
+# ---- the [s3] settings as s3fs's arguments and S3A's keys ----
+
+def test_cluster_profile_is_aws_with_the_default_chain():
+    from jobs import config, storage
+    from udfs import storage as udfs_storage
+    cfg = config.load(config.CONF_DIR / "cluster.toml")
+    assert udfs_storage.s3fs_kwargs(storage.options(cfg)) == {
+        "use_ssl": True, "client_kwargs": {"region_name": "us-east-1"},
+        "config_kwargs": {"connect_timeout": 5.0, "read_timeout": 60.0,
+                          "retries": {"max_attempts": 3, "mode": "standard"}, "s3": {"addressing_style": "auto"}}}
+    assert storage.s3a_conf(cfg) == {
+        "spark.hadoop.fs.s3a.path.style.access": "false", "spark.hadoop.fs.s3a.connection.ssl.enabled": "true",
+        "spark.hadoop.fs.s3a.aws.credentials.provider":
+            "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider",
+        "spark.hadoop.fs.s3a.connection.establish.timeout": "5000ms",
+        "spark.hadoop.fs.s3a.connection.timeout": "60000ms",
+        "spark.hadoop.fs.s3a.attempts.maximum": "2", "spark.hadoop.fs.s3a.retry.limit": "2",
+        "spark.hadoop.fs.s3a.endpoint.region": "us-east-1"}
+
+
+def test_another_s3_api_and_environment_credentials(monkeypatch):
+    from jobs import storage
+    from udfs import storage as udfs_storage
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "id-from-env")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-from-env")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    cfg = make_config('s3.endpoint="minio.internal:9000"', "s3.path_style=true", "s3.ssl=false",
+                      's3.credentials="environment"', "s3.max_attempts=1")
+    kwargs = udfs_storage.s3fs_kwargs(storage.options(cfg))
+    assert (kwargs["client_kwargs"], kwargs["use_ssl"], kwargs["config_kwargs"]["s3"],
+            kwargs["config_kwargs"]["retries"]) == (
+        {"endpoint_url": "http://minio.internal:9000"}, False, {"addressing_style": "path"},
+        {"max_attempts": 1, "mode": "standard"})
+    # read from this process's environment when the settings are applied, never from the configuration
+    assert (kwargs["key"], kwargs["secret"], kwargs["token"]) == ("id-from-env", "secret-from-env", None)
+    conf = storage.s3a_conf(cfg)
+    assert {k: conf[f"spark.hadoop.fs.s3a.{k}"] for k in (
+        "endpoint", "path.style.access", "connection.ssl.enabled", "aws.credentials.provider", "attempts.maximum")} == {
+        "endpoint": "minio.internal:9000", "path.style.access": "true", "connection.ssl.enabled": "false",
+        "aws.credentials.provider": "software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider",
+        "attempts.maximum": "0"}
+    assert udfs_storage.s3fs_kwargs(storage.options(make_config('s3.credentials="anonymous"')))["anon"] is True
+
+
+@pytest.mark.parametrize("setting, error", [
+    ('s3.endpoint="http://127.0.0.1:9000"', "config key 's3.endpoint' must be host[:port] without a scheme or path "
+                                            "(s3.ssl chooses https or http), got 'http://127.0.0.1:9000'"),
+    ('s3.credentials="keys"', "config key 's3.credentials' must be 'default', 'environment' or 'anonymous', "
+                              "got 'keys'"),
+    ("s3.max_attempts=0", "config key 's3.max_attempts' must be > 0, got 0"),
+    ('s3.access_key="AKIA..."', "unknown config key 's3.access_key'"),
+    ('spark.packages=["hadoop-aws"]', "config key 'spark.packages' must be a list of Maven coordinates "
+                                      "group:artifact:version, got ['hadoop-aws']"),
+])
+def test_bad_s3_settings(setting, error):
+    from jobs import config
+    with pytest.raises(config.ConfigError) as exc:
+        make_config(setting)
+    assert str(exc.value) == error
