@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("funnel", help="print the funnel of a run from stage_stats")
     common(p)
     p.add_argument("--run-id", help="run to show (default: the latest)")
-    p = sub.add_parser("warm", help="start Spark once so the Delta jars are resolved and cached")
+    p = sub.add_parser("warm", help="start Spark once so the Delta jars (and spark.packages) are resolved and cached")
     common(p)
     return parser
 
