@@ -23,7 +23,8 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $(BENCH_STAMP)
 
-# Resolve the Delta jars once (Ivy cache), so the first job does not pay for it.
+# Resolve the Delta jars and hadoop-aws (S3A, with the AWS SDK bundle: ~520 MB) once (Ivy cache), so the first
+# job does not pay for it.
 jars: install
 	$(BIN)/webmath warm
 

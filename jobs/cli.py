@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from jobs import config, tables
+from udfs import storage as udfs_storage
 
 STAGES = {stage.name: stage.help for stage in tables.REGISTRY}
 # Stages `webmath run` executes, in pipeline order.
@@ -85,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("funnel", help="print the funnel of a run from stage_stats")
     common(p)
     p.add_argument("--run-id", help="run to show (default: the latest)")
-    p = sub.add_parser("warm", help="start Spark once so the Delta jars are resolved and cached")
+    p = sub.add_parser("warm", help="start Spark once so the Delta jars (and spark.packages) are resolved and cached")
     common(p)
     return parser
 
@@ -235,6 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         cfg = _config(args)
+        from jobs import storage
+        udfs_storage.apply(storage.options(cfg))   # s3:// reads and writes of this process (the driver)
+        if args.command not in ("warm", "train-classifier"):
+            storage.check(cfg["run"]["warehouse"], "warehouse")
+        if args.command == "export":
+            storage.check(args.out, "export folder")
         paths = None
         if args.command in ("extract", "run", "refresh") or (args.command in STAGES and cfg["input"]["path"]):
             from jobs import inputs

@@ -201,9 +201,23 @@ def _validate(cfg: dict) -> None:
             raise ConfigError(f"config key '{key}': cannot read {path}: {exc}") from None
     if get(cfg, "maintain.vacuum_retention_hours") < 168:
         fail("maintain.vacuum_retention_hours", ">= 168 (Delta's safe retention: 7 days)")
+    _validate_s3(cfg, fail)
     _validate_dedup(cfg, fail)
     _validate_decontaminate(cfg, fail)
     _validate_export(cfg, fail)
+
+
+def _validate_s3(cfg: dict, fail) -> None:
+    endpoint = get(cfg, "s3.endpoint")
+    if "://" in endpoint or "/" in endpoint or endpoint != endpoint.strip():
+        fail("s3.endpoint", "host[:port] without a scheme or path (s3.ssl chooses https or http)")
+    if get(cfg, "s3.credentials") not in ("default", "environment", "anonymous"):
+        fail("s3.credentials", "'default', 'environment' or 'anonymous'")
+    for key in ("s3.connect_timeout", "s3.read_timeout", "s3.max_attempts"):
+        if get(cfg, key) <= 0:
+            fail(key, "> 0")
+    if any(not isinstance(p, str) or p.count(":") != 2 for p in get(cfg, "spark.packages")):
+        fail("spark.packages", "a list of Maven coordinates group:artifact:version")
 
 
 def _validate_dedup(cfg: dict, fail) -> None:

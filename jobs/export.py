@@ -20,9 +20,10 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import to_arrow_schema
 
-from jobs import tables
+from jobs import storage, tables
 from jobs.config import ConfigError, section_options
 from udfs import shards as sh
+from udfs import storage as udfs_storage
 
 SOURCE = "corpus"
 
@@ -82,7 +83,10 @@ def run(spark: SparkSession, cfg: dict, out: str) -> dict:
     arrow_schema = to_arrow_schema(corpus.select(*columns).schema)
     _clear(out)
 
+    s3 = storage.options(cfg)
+
     def write(batches):
+        udfs_storage.apply(s3)   # the task writes s3:// shards with the run's S3 settings
         return sh.write_partition((b.drop_columns(["_order"]) for b in batches), opts)
 
     written = (data.repartition(n, sh.SHARD_COLUMN).sortWithinPartitions(sh.SHARD_COLUMN, "_order")

@@ -15,8 +15,9 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_schema
 
-from jobs import filtering, inputs, stats, tables
+from jobs import filtering, inputs, stats, storage, tables
 from jobs.config import section_options
+from udfs import storage as udfs_storage
 from udfs.extract import ExtractOptions, partition_fn
 
 STAGE = "extract"
@@ -42,8 +43,14 @@ def extracted(spark: SparkSession, cfg: dict, paths: list[str],
     (jobs.watch.Counter): the tasks add each file read and its responses to it."""
     wire = _wire_schema()
     counts = (counter.files, counter.pages) if counter is not None else (None, None)
-    fn = partition_fn(options(cfg, cfg["run"]["run_id"]), to_arrow_schema(wire), cfg["extract"]["batch_rows"],
-                      *counts)
+    read = partition_fn(options(cfg, cfg["run"]["run_id"]), to_arrow_schema(wire), cfg["extract"]["batch_rows"],
+                        *counts)
+    s3 = storage.options(cfg)
+
+    def fn(batches):
+        udfs_storage.apply(s3)   # the task opens s3:// WARC files with the run's S3 settings
+        yield from read(batches)
+
     files = spark.createDataFrame(
         spark.sparkContext.parallelize([(p,) for p in paths], len(paths)), "warc_path string")
     if not chain:

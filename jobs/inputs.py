@@ -12,6 +12,7 @@ import posixpath
 from pathlib import Path
 
 from jobs.config import ConfigError
+from udfs import storage
 
 WARC_SUFFIXES = (".warc.gz", ".warc", ".arc.gz")
 
@@ -31,10 +32,14 @@ def _read_paths_file(location: str) -> list[str]:
     try:
         with fsspec.open(location, "rb") as fh:
             raw = fh.read()
-    except FileNotFoundError:
-        raise ConfigError(f"input not found: {location}") from None
-    except (OSError, ImportError) as exc:
-        raise ConfigError(f"cannot read {location}: {exc}") from None
+    except FileNotFoundError as exc:
+        bucket = _is_url(location) and storage.describe(exc) == "bucket not found"
+        raise ConfigError(f"input not found: {location}" + (" (bucket not found)" if bucket else "")) from None
+    except ImportError as exc:
+        raise ConfigError(f"cannot read {location}: {exc} (for s3://, install the s3 extra)") from None
+    except storage.errors() as exc:
+        cause = storage.describe(exc) if _is_url(location) else exc
+        raise ConfigError(f"cannot read {location}: {cause}") from None
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
     try:
@@ -74,6 +79,8 @@ def _remote(spec: str) -> list[str]:
             raise ConfigError(f"input not found: {spec}")
     except ImportError as exc:
         raise ConfigError(f"cannot read {protocol}:// inputs: {exc} (for s3://, install the s3 extra)") from None
+    except storage.errors() as exc:
+        raise ConfigError(f"cannot read {spec}: {storage.describe(exc)}") from None
     return sorted(p if "://" in p else f"{protocol}://{p.lstrip('/')}" for p in found)
 
 

@@ -3,7 +3,9 @@
 `local` profile: embedded Spark (`local[*]`) with the Delta extension and catalog; the Delta jars come from
 Maven Central through delta-spark's own helper and are cached in the Ivy cache. Under spark-submit (the
 `cluster` profile sets no master) the submit line decides the master and brings the Delta jars (`--packages`,
-or jars already on the cluster's classpath); the JVM is running by then, so nothing is resolved here.
+or jars already on the cluster's classpath); the JVM is running by then, so nothing is resolved here. The
+`spark.packages` of the profile (hadoop-aws in `local`) are resolved with Delta's. S3A's settings come from the
+`[s3]` section in both cases (jobs.storage.s3a_conf).
 """
 from __future__ import annotations
 
@@ -33,11 +35,15 @@ def build(cfg: dict, app_suffix: str = ""):
                # file statistics on the leading columns only (the provenance: doc_id, url_host, crawl, fetch_time,
                # warc_path, offsets): they serve data skipping, while min/max over page text only costs time
                .config("spark.databricks.delta.properties.defaults.dataSkippingNumIndexedCols", "10"))
+    # S3A (an s3a:// warehouse) from the [s3] section; [spark.conf] may still override any of its keys
+    from jobs import storage
+    for key, value in storage.s3a_conf(cfg).items():
+        builder = builder.config(key, value)
     for key, value in spark_cfg["conf"].items():
         builder = builder.config(key, str(value).lower() if isinstance(value, bool) else str(value))
     if spark_cfg["delta_from_maven"] and not submitted:
         from delta import configure_spark_with_delta_pip
-        builder = configure_spark_with_delta_pip(builder)
+        builder = configure_spark_with_delta_pip(builder, extra_packages=spark_cfg["packages"] or None)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark

@@ -121,3 +121,30 @@ def copy_warehouse(source: Path, target: Path) -> Path:
     import shutil
     shutil.copytree(source, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def s3():
+    """A real S3 API (moto's server on 127.0.0.1, a free port) for this test process, with fake credentials in the
+    environment (moto accepts any until a test asks it to check them: S3Server.require_auth), a bucket laid out
+    like Common Crawl's with the sample crawl (`s3.sample`: the URL of its warc.paths.gz, whose lines are
+    relative to the bucket) and an empty warehouse bucket (`s3.warehouse`). Buckets a test writes to are its own."""
+    import os
+
+    from tests import s3server
+
+    saved = {k: os.environ.get(k) for k in s3server.CREDENTIALS}
+    os.environ.update(s3server.CREDENTIALS)
+    server = s3server.start()
+    try:
+        server.sample = server.make_crawl("commoncrawl-sample", sorted(SAMPLE.glob("*.warc.gz")))
+        server.warehouse = "webmath-warehouse"
+        server.make_bucket(server.warehouse)
+        yield server
+    finally:
+        server.server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
