@@ -125,17 +125,10 @@ class S3Store:
         self.key = self.prefix + NAME
 
     def create(self, name: str, data: bytes) -> bool:
-        from botocore.exceptions import ClientError
         try:
             self.fs.call_s3("put_object", Bucket=self.bucket, Key=self.prefix + name, Body=data, IfNoneMatch="*")
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict"):
-                return False
-            raise
-        except OSError as exc:       # s3fs translates some client errors
-            if "PreconditionFailed" in str(exc) or "Precondition" in str(exc):
-                return False
-            raise
+        except FileExistsError:      # s3fs's translation of 412 PreconditionFailed: the key exists
+            return False
         return True
 
     def read(self) -> bytes | None:

@@ -140,3 +140,46 @@ def test_webmath_exits_3_naming_the_holder_and_writes_nothing(tmp_path, capsys):
                               f"{socket.gethostname()}")
     assert [line for line in err if not line.startswith("lease: waiting for run nightly")] == err[-1:]
     assert sorted(p.name for p in warehouse.iterdir()) == []
+
+
+def test_the_lease_on_s3_is_a_conditional_put(s3, capsys):
+    """On S3 (moto's server) the lease is an object created with If-None-Match: *: a second writer is refused
+    while it is held, waits and stops naming the holder; a dead holder's lease is taken over; release deletes
+    it. `webmath` on an s3a:// warehouse that is held exits 3 before anything is written."""
+    from jobs import storage
+    from tests import s3server
+    from tests.conftest import make_config
+    from udfs import storage as udfs_storage
+
+    udfs_storage.apply(storage.options(make_config(*s3.settings())))
+    s3.make_bucket("lease-bucket")
+    root = "s3a://lease-bucket/wh"
+    first = lease.Lease(lease.store_for(root), "night", "refresh", 30.0, 0, poll_seconds=0.1, log=print)
+    first.acquire()
+    assert s3.keys("lease-bucket") == [f"wh/{lease.NAME}"]
+    assert json.loads(s3.client().get_object(Bucket="lease-bucket", Key=f"wh/{lease.NAME}")["Body"].read())[
+        "run_id"] == "night"
+    code = cli.main(["run", "--input", str(ROOT / "data/sample-crawl/warc.paths"), "--warehouse", root,
+                     "--run-id", "backfill", "--set", "run.lease_wait_seconds=0.3", *(
+                         arg for setting in s3.settings() for arg in ("--set", setting))])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 3
+    assert err[-1].startswith("webmath: error: the warehouse is being written by run night (webmath refresh) on host ")
+    assert s3.keys("lease-bucket") == [f"wh/{lease.NAME}"]          # nothing written
+    # the holder dies (its lease is not renewed and runs out): one waiting writer takes it over
+    first._stop.set()
+    first._thread.join()
+    dead = json.loads(s3.client().get_object(Bucket="lease-bucket", Key=f"wh/{lease.NAME}")["Body"].read())
+    s3.client().put_object(Bucket="lease-bucket", Key=f"wh/{lease.NAME}",
+                           Body=json.dumps({**dead, "expires": time.time() - 1}).encode())
+    lines = []
+    taker = lease.Lease(lease.store_for(root), "resume", "refresh", 30.0, 5, poll_seconds=0.1, log=lines.append)
+    taker.acquire()
+    assert lines == [f"lease: took over the warehouse from run night (webmath refresh) on host "
+                     f"{socket.gethostname()}, pid {os.getpid()}, started {dead['started']}, lease valid until "
+                     f"{lines[0].split('lease valid until ')[1]}"]
+    assert s3.keys("lease-bucket") == [f"wh/{lease.NAME}", f"wh/{lease.NAME}.takeover-{dead['token']}"]
+    taker.release()
+    first.release()                      # its lease is gone: it deletes nothing of anybody's
+    assert s3.keys("lease-bucket") == [f"wh/{lease.NAME}.takeover-{dead['token']}"]
+    assert s3server.CREDENTIALS["AWS_SECRET_ACCESS_KEY"] not in "\n".join(err + lines)
