@@ -78,7 +78,9 @@ def rows(spark, table: str, *columns: str) -> list[tuple]:
     return sorted(tuple(r) for r in tables.read(spark, WAREHOUSE, table).select(*columns).collect())
 
 
-@pytest.fixture(scope="module")
+# session scope: the steps run once per test process (with module scope, a run with two pytest-xdist workers
+# set them up twice)
+@pytest.fixture(scope="session")
 def s3_run(s3, request, models_dir, tmp_path_factory) -> dict:
     """One warehouse on S3, as a user makes it: `webmath run` of ONE_FILE from a Common Crawl layout on S3, then
     `refresh` with nothing new, then `refresh` after a new WARC file and a line naming an object that does not
