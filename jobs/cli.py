@@ -173,8 +173,8 @@ def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, r
     finished (jobs.progress); `resume` runs each stage only on the files it has not finished yet (and on those
     an earlier stage ran on). While a pass runs, a progress line on stderr (jobs.watch). Before each pass the
     warehouse's `lease` (jobs.lease), when one is held, is checked to be still this run's. When extract read
-    not one record of its files, the run stops after recording them: NothingRead. False when there was
-    nothing to do."""
+    not one record of its files and no later stage has other files due (a resumed run may), the run stops
+    after recording them: NothingRead. False when there was nothing to do."""
     from jobs import progress, watch
     warehouse, run_id = cfg["run"]["warehouse"], cfg["run"]["run_id"]
     plan = [(name, paths) for name in stages]
@@ -203,7 +203,8 @@ def run_pipeline(spark, cfg: dict, stages: list[str], paths: list[str] | None, r
         for i, name in enumerate(names):
             took = f"{time.time() - started:.1f}s" if i == 0 else "same pass"
             print(f"[{name}] {took}: " + ", ".join(f"{k} {v:,}" for k, v in summaries[name].items()), flush=True)
-        if names[0] == "extract" and todo and summaries["extract"]["records_read"] == 0:
+        if names[0] == "extract" and todo and summaries["extract"]["records_read"] == 0 \
+                and set(todo) >= set(plan[-1][1]):    # no other file is due at a later stage either
             raise nothing_read(spark, warehouse, todo)
     return True
 

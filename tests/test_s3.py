@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,6 +19,8 @@ import time
 
 import pytest
 
+from jobs import lease
+from jobs.tables import PIPELINE
 from tests import s3server
 from tests.conftest import ONE_FILE, REAL, ROOT, SAMPLE, make_config, table_contents
 
@@ -108,7 +111,22 @@ def s3_run(s3, request, models_dir, tmp_path_factory) -> dict:
 
     s3.client().upload_file(str(NEW_FILE), CC, NEW_URL.split(f"s3://{CC}/")[1])
     s3.put_paths(CC, [u.split(f"s3://{CC}/")[1] for u in (RUN_FILE, NEW_URL, MISSING_URL)])
-    out["refresh_new"] = step(s3, "refresh", "--input", paths, *prefix, "--run-id", "s3-new", models_dir=models_dir)
+    # the refresh of the new listing is killed with SIGKILL inside its dedup pass, then started again: the
+    # killed run's lease runs out (run.lease_seconds, 5 s here), the new one takes it over and resumes
+    short_lease = ["--set", "run.lease_seconds=5"]
+    killed = webmath(s3, "refresh", "--input", paths, *prefix, "--run-id", "s3-killed", *short_lease,
+                     models_dir=models_dir)
+    try:
+        seen, deadline = "", time.time() + 600
+        while "[math_recall]" not in seen and time.time() < deadline and killed.poll() is None:
+            seen += killed.stdout.readline()
+        time.sleep(2)
+    finally:
+        stop(killed)
+    out["killed"] = {"code": killed.returncode, "out": seen, "err": killed.stderr.read(),
+                     "keys": s3.keys(WH)}
+    out["refresh_new"] = step(s3, "refresh", "--input", paths, *prefix, "--run-id", "s3-new", *short_lease,
+                              models_dir=models_dir)
     # the three read the warehouse and write elsewhere: at the same time
     report = tmp_path_factory.mktemp("s3-report")
     out["report_dir"] = report
@@ -159,25 +177,37 @@ def test_refresh_with_nothing_new_writes_nothing(s3_run):
     assert s3_run["keys_after"] == s3_run["keys_before"]
 
 
-def test_refresh_takes_the_new_file_and_a_missing_object_is_a_failed_row(s3_run, spark):
+def test_refresh_killed_and_started_again_takes_the_new_file_and_a_missing_object_is_a_failed_row(
+        s3_run, s3, spark):
     """The listing grew by a new WARC file and by a line naming an object the bucket does not have: refresh reads
     only those two; the missing one is a `failed` row of ingest_log, as a missing local file is, and the run goes
-    on through every stage."""
+    on through every stage. That refresh is killed with SIGKILL inside dedup and started again: the new run
+    takes over the dead one's lease once it runs out and carries both files through the stages left."""
     from jobs import extract
     from udfs.extract import extract_file
+    killed = s3_run["killed"]
+    assert killed["code"] == -signal.SIGKILL and "[math_recall] same pass: " in killed["out"]
+    assert f"wh/{lease.NAME}" in killed["keys"]                  # the dead run's lease was left behind
     out = s3_run["refresh_new"]
     assert out["code"] == 0, out["err"][-2000:]
+    assert "lease: took over the warehouse from run s3-killed (webmath refresh)" in out["err"]
     lines = out["out"].splitlines()
     assert lines[0] == f"run s3-new: 2 WARC file(s) -> {WAREHOUSE}"
-    assert any(line.startswith("[extract] ") and line.endswith(": files 2, records_read 4, kept 1, skipped 0")
-               for line in lines)
+    # the killed run read the new file; the missing one failed and is read again, and the stages after it run
+    # on both, though not one record was read this time
+    stage_lines = [re.sub(r"\] [\d.]+s:", "]:", line) for line in lines if line.startswith("[")]
+    assert stage_lines[:3] == [
+        "[extract]: files 1, records_read 0, kept 0, skipped 0", "[language] same pass: input 0, kept 0, rejected 0",
+        "[math_recall] same pass: input 0, kept 0, rejected 0"]
+    assert [line.split("]")[0][1:] for line in stage_lines] == PIPELINE
     assert "funnel of run s3-new" in out["out"]
+    assert f"wh/{lease.NAME}" not in s3.keys(WH)
     log = rows(spark, "ingest_log", "warc_path", "crawl", "status", "records_read", "responses", "records_kept",
                "run_id", "error")
     missing_key = MISSING_URL.removeprefix("s3://")
     assert log == sorted([
         (RUN_FILE, "CC-SAMPLE-2026-01", "ok", 466, 155, 153, "s3", None),
-        (NEW_URL, "CC-MAIN-2024-22", "ok", 4, 1, 1, "s3-new", None),
+        (NEW_URL, "CC-MAIN-2024-22", "ok", 4, 1, 1, "s3-killed", None),
         (MISSING_URL, "unknown", "failed", 0, 0, 0, "s3-new", f"FileNotFoundError: {missing_key}")])
     # the same columns as a local file that does not exist (only the error's text names the path differently)
     opts = extract.options(make_config(), "s3-new")
@@ -189,7 +219,7 @@ def test_refresh_takes_the_new_file_and_a_missing_object_is_a_failed_row(s3_run,
     new_rejected = [r for r in rows(spark, "rejected", "warc_path", "url", "stage", "reason", "value", "run_id")
                     if r[0] == NEW_URL]
     assert new_rejected == [(NEW_URL, "https://an.wikipedia.org/wiki/Escopete", "language", "language_not_kept", "an",
-                             "s3-new")]
+                             "s3-killed")]
 
 
 def test_sql_reads_the_s3a_warehouse(s3_run):
@@ -377,3 +407,34 @@ def test_bad_s3_settings(setting, error):
     with pytest.raises(config.ConfigError) as exc:
         make_config(setting)
     assert str(exc.value) == error
+
+
+def test_the_secret_key_stays_out_of_tables_logs_report_and_export(s3_run, s3, spark):
+    """Every step of the S3 run had the secret access key in its environment (where the provider chain finds
+    it). It appears in no line any step printed, no row of any table (stage_stats, ingest_log and progress
+    included), no object of the warehouse bucket (Delta's logs and commit infos included), no file of the
+    report and no exported object (the manifest included)."""
+    from pyspark.sql import functions as F
+
+    from jobs import tables
+    secret = s3server.CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+    steps = {name: value for name, value in s3_run.items() if isinstance(value, dict) and "out" in value}
+    assert sorted(steps) == ["export", "killed", "refresh_new", "refresh_nothing", "report", "run", "sql"]
+    assert [name for name, value in steps.items() if secret in value["out"] + value["err"]] == []
+    read_s3a(spark, s3)
+    found = {}
+    for table in tables.TABLES:
+        if tables.exists(spark, WAREHOUSE, table):
+            df = tables.read(spark, WAREHOUSE, table)
+            found[table] = df.where(F.concat_ws(" ", *[F.col(c).cast("string") for c in df.columns])
+                                    .contains(secret)).count()
+    assert set(found) >= {"documents", "rejected", "ingest_log", "stage_stats", "progress", "corpus"}
+    assert found == dict.fromkeys(found, 0)
+    client = s3.client()
+    objects = s3.keys(WH)
+    assert any("/_delta_log/" in key for key in objects) and "export/manifest.json" in objects
+    assert [key for key in objects
+            if secret.encode() in client.get_object(Bucket=WH, Key=key)["Body"].read()] == []
+    report = [p for p in s3_run["report_dir"].rglob("*") if p.is_file()]
+    assert any(p.name == "index.html" for p in report)
+    assert [p for p in report if secret.encode() in p.read_bytes()] == []
