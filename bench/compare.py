@@ -192,19 +192,19 @@ def measure(name: str, scale_dir: Path, listing: Path, lid_model: Path) -> dict:
         err = Path(f"{out / 'run.log'}.err").read_text(errors="replace").strip().splitlines()[-15:]
         sys.exit(f"webmath bench compare: the {name} run failed ({run['returncode']}); {out}/run.log.err ends:\n"
                  + "\n".join(err))
-    stages = {s["stage"]: {**figures.metrics(s["stage"], s["seconds"], s["cpu_seconds"], s["peak_largest"],
+    per_stage = {s["stage"]: {**figures.metrics(s["stage"], s["seconds"], s["cpu_seconds"], s["peak_largest"],
                                              s["peak_total"], s["counts"], cores), "counts": s["counts"]}
               for s in run["stages"]}
     if name == "datatrove":   # what datatrove wrote, counted in its output files
         for stage, folder in (("extract", "extract"), ("language", "language"), ("dedup", "deduped"),
                               ("quality", "quality")):
-            stages[stage]["kept_in_output"] = count_jsonl(out / folder)
-            if stages[stage]["kept_in_output"] != stages[stage]["kept"]:
-                print(f"  warning: datatrove's {stage} reports {stages[stage]['kept']:,} documents kept, its output "
-                      f"files hold {stages[stage]['kept_in_output']:,}", flush=True)
-    docs = stages["extract"]["docs"]
-    result = {"command": cmd, "cores": cores, "stages": stages, "startup": run["startup"], "finish": run["finish"],
-              "common": figures.combined([stages[s] for s in COMMON if s in stages], docs, cores),
+            per_stage[stage]["kept_in_output"] = count_jsonl(out / folder)
+            if per_stage[stage]["kept_in_output"] != per_stage[stage]["kept"]:
+                print(f"  warning: datatrove's {stage} reports {per_stage[stage]['kept']:,} documents kept, its output "
+                      f"files hold {per_stage[stage]['kept_in_output']:,}", flush=True)
+    docs = per_stage["extract"]["docs"]
+    result = {"command": cmd, "cores": cores, "stages": per_stage, "startup": run["startup"], "finish": run["finish"],
+              "common": figures.combined([per_stage[s] for s in COMMON if s in per_stage], docs, cores),
               "end_to_end": figures.combined([run["total"]], docs, cores)}
     if name == "datatrove":
         result["steps"] = json.loads((out / "steps.json").read_text())

@@ -312,6 +312,7 @@ def _session_command(args, cfg: dict, paths, stages, truth, held) -> int:
             print(f"{result['math_domains']} math domains, {result['candidates']} candidate pages -> {result['out']}")
             return 0
         if args.command == "evaluate":
+            from jobs import evaluate
             print(evaluate.format_report(evaluate.run(spark, cfg, truth, args.split), cfg["evaluate"]["listed"]))
             return 0
         if args.command == "export":
@@ -323,6 +324,7 @@ def _session_command(args, cfg: dict, paths, stages, truth, held) -> int:
             print(sql.run(spark, warehouse, args.query, args.limit))
             return 0
         if args.command == "report":
+            from jobs import report
             result = report.run(spark, cfg, args.run_id, args.out)
             print(f"report: {result['index']} ({len(result['charts'])} charts, "
                   f"{len(result['report'].samples)} sampled documents)")

@@ -9,7 +9,6 @@ import threading
 import time
 from datetime import datetime, timezone
 
-import pytest
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
