@@ -78,8 +78,7 @@ def rows(spark, table: str, *columns: str) -> list[tuple]:
     return sorted(tuple(r) for r in tables.read(spark, WAREHOUSE, table).select(*columns).collect())
 
 
-# session scope: the steps run once per test process (with module scope, a run with two pytest-xdist workers
-# set them up twice)
+# session scope: the steps run once per test process, for the one test that checks them
 @pytest.fixture(scope="session")
 def s3_run(s3, request, models_dir, tmp_path_factory) -> dict:
     """One warehouse on S3, as a user makes it: `webmath run` of ONE_FILE from a Common Crawl layout on S3, then
@@ -129,7 +128,7 @@ def s3_run(s3, request, models_dir, tmp_path_factory) -> dict:
     return out
 
 
-def test_run_from_s3_to_s3a_writes_the_tables_of_the_local_run(s3_run, spark, clean):
+def run_from_s3_to_s3a_writes_the_tables_of_the_local_run(s3_run, spark, clean):
     """Every table of the S3 run equals the local run's, row for row and column for column (run ids and times
     aside), once the WARC path is the S3 URL the run read instead of the local file's."""
     local_warehouse, _ = clean
@@ -151,7 +150,7 @@ def test_run_from_s3_to_s3a_writes_the_tables_of_the_local_run(s3_run, spark, cl
     assert {k.split("/")[2] for k in keys if k.startswith("wh/corpus/crawl=")} == {"crawl=CC-SAMPLE-2026-01"}
 
 
-def test_refresh_with_nothing_new_writes_nothing(s3_run):
+def refresh_with_nothing_new_writes_nothing(s3_run):
     out = s3_run["refresh_nothing"]
     assert out["code"] == 0, out["err"][-2000:]
     assert out["out"].splitlines()[0] == \
@@ -159,7 +158,7 @@ def test_refresh_with_nothing_new_writes_nothing(s3_run):
     assert s3_run["keys_after"] == s3_run["keys_before"]
 
 
-def test_refresh_takes_the_new_file_and_a_missing_object_is_a_failed_row(s3_run, spark):
+def refresh_takes_the_new_file_and_a_missing_object_is_a_failed_row(s3_run, spark):
     """The listing grew by a new WARC file and by a line naming an object the bucket does not have: refresh reads
     only those two; the missing one is a `failed` row of ingest_log, as a missing local file is, and the run goes
     on through every stage."""
@@ -192,7 +191,7 @@ def test_refresh_takes_the_new_file_and_a_missing_object_is_a_failed_row(s3_run,
                              "s3-new")]
 
 
-def test_sql_reads_the_s3a_warehouse(s3_run):
+def sql_reads_the_s3a_warehouse(s3_run):
     out = s3_run["sql"]
     assert out["code"] == 0, out["err"][-2000:]
     assert [line.split() for line in out["out"].splitlines()] == [
@@ -201,7 +200,7 @@ def test_sql_reads_the_s3a_warehouse(s3_run):
         ["unknown", "failed", "1", "0"], ["(3", "row(s))"]]
 
 
-def test_report_of_the_s3a_warehouse(s3_run):
+def report_of_the_s3a_warehouse(s3_run):
     out = s3_run["report"]
     assert out["code"] == 0, out["err"][-2000:]
     folder = s3_run["report_dir"]
@@ -210,7 +209,7 @@ def test_report_of_the_s3a_warehouse(s3_run):
     assert "s3-new" in page
 
 
-def test_export_to_s3(s3_run, s3, spark, clean):
+def export_to_s3(s3_run, s3, spark, clean):
     """`export --out s3://...`: the shards written by the Spark tasks and the manifest on S3; the rows read back
     from the Parquet shards are the corpus of the local run."""
     import pyarrow.parquet as pq
@@ -235,6 +234,18 @@ def test_export_to_s3(s3_run, s3, spark, clean):
             exported.update(zip(table.column("doc_id").to_pylist(), table.column("text").to_pylist()))
     local_warehouse, _ = clean
     assert exported == {r["doc_id"]: r["text"] for r in tables.read(spark, str(local_warehouse), "corpus").collect()}
+
+
+def test_the_cloud_path_as_a_user_runs_it(s3_run, s3, spark, clean):
+    """The S3 steps' results, checked in their order. One test, so that the steps run once per test run: under
+    pytest 9.2, pytest-xdist 3.8's `--dist loadgroup` does not keep an xdist_group on one worker (the nodeid suffix
+    it sets is ignored), and tests of their own would set up the session fixture on both workers."""
+    run_from_s3_to_s3a_writes_the_tables_of_the_local_run(s3_run, spark, clean)
+    refresh_with_nothing_new_writes_nothing(s3_run)
+    refresh_takes_the_new_file_and_a_missing_object_is_a_failed_row(s3_run, spark)
+    sql_reads_the_s3a_warehouse(s3_run)
+    report_of_the_s3a_warehouse(s3_run)
+    export_to_s3(s3_run, s3, spark, clean)
 
 
 # ---- bad input on the cloud path: one line, exit 2, nothing written; checked before Spark starts ----
