@@ -130,7 +130,7 @@ def test_webmath_exits_3_naming_the_holder_and_writes_nothing(tmp_path, capsys):
     holder, _ = make(warehouse, "nightly", seconds=30)
     holder.acquire()
     try:
-        code = cli.main(["run", "--input", str(ROOT / "data/sample-crawl/warc.paths"), "--warehouse", str(warehouse),
+        code = cli.main(["extract", "--input", str(ROOT / "data/sample-crawl/warc.paths"), "--warehouse", str(warehouse),
                          "--run-id", "backfill", "--set", "run.lease_wait_seconds=0.5"])
     finally:
         holder.release()
@@ -159,7 +159,7 @@ def test_the_lease_on_s3_is_a_conditional_put(s3, capsys):
     assert s3.keys("lease-bucket") == [f"wh/{lease.NAME}"]
     assert json.loads(s3.client().get_object(Bucket="lease-bucket", Key=f"wh/{lease.NAME}")["Body"].read())[
         "run_id"] == "night"
-    code = cli.main(["run", "--input", str(ROOT / "data/sample-crawl/warc.paths"), "--warehouse", root,
+    code = cli.main(["extract", "--input", str(ROOT / "data/sample-crawl/warc.paths"), "--warehouse", root,
                      "--run-id", "backfill", "--set", "run.lease_wait_seconds=0.3", *(
                          arg for setting in s3.settings() for arg in ("--set", setting))])
     err = capsys.readouterr().err.strip().splitlines()
