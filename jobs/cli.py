@@ -4,7 +4,8 @@ Configuration and input are checked before Spark starts: a bad key, a wrong type
 one line naming it and exits 2 with nothing written. Every command that writes to the warehouse holds its
 lease (jobs.lease) from before Spark starts to the end; exit 3 with one line when another writer holds it for
 longer than `run.lease_wait_seconds`, when this run's lease was taken over, or when a commit kept losing to
-another writer's; exit 4 with one line when not one record could be read from the input's WARC files. The same `main` is the entry point for spark-submit:
+another writer's; exit 4 with one line when not one record could be read from the input's WARC files.
+The same `main` is the entry point for spark-submit:
 `spark-submit --py-files dist/webmath.zip dist/main.py run --conf dist/conf/cluster.toml ...` with the folder
 of `make package`, or `spark-submit jobs/cli.py ...` in a checkout whose Python has the project installed.
 """

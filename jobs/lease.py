@@ -23,6 +23,7 @@ a log store that is safe with several writers (the DynamoDB log store on S3, or 
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -72,8 +73,10 @@ def _decode(data: bytes | None) -> Holder | None:
         return None
     try:
         return Holder(**json.loads(data))
-    except (ValueError, TypeError):     # a lease object this version cannot read: treated as expired
-        return Holder(token="unreadable", run_id="?", host="?", pid=0, command="?", started="?", expires=0.0)
+    except (ValueError, TypeError):     # a lease object this version cannot read: treated as expired, its token
+        # (and so its takeover marker) named by its content, so the next unreadable lease can be taken over too
+        token = "unreadable-" + hashlib.sha256(data).hexdigest()[:16]
+        return Holder(token=token, run_id="?", host="?", pid=0, command="?", started="?", expires=0.0)
 
 
 # --- where the lease lives ----------------------------------------------------------------------------------

@@ -183,3 +183,15 @@ def test_the_lease_on_s3_is_a_conditional_put(s3, capsys):
     first.release()                      # its lease is gone: it deletes nothing of anybody's
     assert s3.keys("lease-bucket") == [f"wh/{lease.NAME}.takeover-{dead['token']}"]
     assert s3server.CREDENTIALS["AWS_SECRET_ACCESS_KEY"] not in "\n".join(err + lines)
+
+
+def test_an_unreadable_lease_is_taken_over_each_time(tmp_path):
+    """A lease object this version cannot read counts as dead; its takeover marker is named by its content, so a
+    second unreadable lease later is taken over as well."""
+    for garbage in (b"{not json", b"[1, 2]"):
+        (tmp_path / lease.NAME).write_bytes(garbage)
+        taker, lines = make(tmp_path, "after", wait=2)
+        taker.acquire()
+        assert lines[-1].startswith("lease: took over the warehouse from run ? ")
+        taker.release()
+    assert len(list(tmp_path.glob(f"{lease.NAME}.takeover-unreadable-*"))) == 2
