@@ -56,8 +56,8 @@ _CJK_RANGES = "\u1100-\u11ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff
 _CJK = re.compile(f"[{_CJK_RANGES}]")
 # A token: a run of characters between white space, CJK characters and CJK (full-width) punctuation. CJK text
 # has no spaces: its characters are never part of a token, so "2019年" loses its number, not its 年.
-_TOKEN = re.compile(f"[^\\s{_CJK_RANGES}\u3000-\u303f\uff00-\uffef]+")
-_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
+# Split with the tokens kept: [between, token, between, ..., between].
+_TOKEN_SPLIT = re.compile(f"([^\\s{_CJK_RANGES}\u3000-\u303f\uff00-\uffef]+)")
 _EDGE = "\"'“”‘’«»()[]{}<>,.;:!?…*"          # stripped from both ends of a token before it is judged
 # identifier or code: a digit or underscore, camelCase, a dotted.name, code punctuation inside the token
 _IDENTIFIER = re.compile(r"[\d_]|[a-z][A-Z]|\w\.\w|[()\[\]{}<>=;:/\\@#$%^&*+|~`]")
@@ -95,7 +95,7 @@ def prose(text: str, cjk_weight: float) -> tuple[str, float]:
     when it has no CJK character and at least as many of ( ) [ ] { } < > = ; as words."""
     lines, letters, cjk = [], 0, 0
     for line in text.split("\n"):
-        parts = _TOKEN_SPLIT.split(line)       # [between, token, between, token, ..., between]
+        parts = _TOKEN_SPLIT.split(line)
         words = line_letters = 0
         dropped = False
         for i in range(1, len(parts), 2):
