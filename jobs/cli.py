@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
                                       "thresholds, rejection reasons, languages, sampled documents")
     common(p)
     p.add_argument("--run-id", help="run to report on (default: the latest)")
-    p.add_argument("--out", help="folder for index.html and the charts (default: WAREHOUSE/report)")
+    p.add_argument("--out", help="folder for index.html and the charts, local or on S3 (default: WAREHOUSE/report)")
     p = sub.add_parser("funnel", help="print the funnel of a run from stage_stats")
     common(p)
     p.add_argument("--run-id", help="run to show (default: the latest)")
@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             decontaminate.load_texts(cfg)   # every registered benchmark file readable, every line an item
         if args.command == "report":
             from jobs import report
-            report.out_dir(cfg["run"]["warehouse"], args.out)
+            storage.check(report.out_dir(cfg["run"]["warehouse"], args.out), "report folder")
         truth = None
         if args.command == "evaluate":
             from jobs import evaluate

@@ -2,6 +2,8 @@
 
     webmath report --warehouse warehouse [--run-id RUN] [--out DIR]   # default: WAREHOUSE/report/index.html
 
+The folder may be on S3 (`s3://`, `s3a://`: the default for a warehouse there), written through s3fs.
+
 The funnel comes from `stage_stats` (jobs.stats.funnel); the score histograms (with the configured thresholds),
 the rejection reasons, the language mix and the sampled documents count the rows the run wrote (its run_id).
 Only aggregates and a few rows reach the driver: histograms are counted per floor(score * bins) in Spark, and
@@ -11,13 +13,14 @@ read for those doc_ids alone. A missing table leaves its section saying so; udfs
 from __future__ import annotations
 
 import importlib
+import tempfile
 from functools import reduce
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from jobs import stats, tables
+from jobs import stats, storage, tables
 from jobs.config import ConfigError
 from udfs import report as page
 
@@ -37,21 +40,30 @@ def thresholds(cfg: dict, stage: str) -> dict[str, float]:
     return {"with math markup": c["threshold_with_markup"], "without math markup": c["threshold_without_markup"]}
 
 
-def out_dir(warehouse: str, out: str | None) -> Path:
-    """The local folder the report goes to: `out`, or the warehouse's `report/`."""
-    folder = out or f"{warehouse.rstrip('/')}/report"
-    folder = folder.removeprefix("file://")
-    if "://" in folder:
-        raise ConfigError(f"report: {folder} is not a local folder (give one with --out)")
-    return Path(folder)
+def out_dir(warehouse: str, out: str | None) -> str:
+    """Where the report goes: `out`, or the warehouse's `report/`; a local folder or an S3 one."""
+    folder = (out or f"{warehouse.rstrip('/')}/report").removeprefix("file://")
+    if "://" in folder and not storage.is_s3(folder):
+        raise ConfigError(f"report: {folder} is neither a local folder nor on S3 (give one with --out)")
+    return folder
 
 
 def run(spark: SparkSession, cfg: dict, run_id: str | None = None, out: str | None = None) -> dict:
-    """Write the report of `run_id` (default: the latest run) to `out`: {index, charts, report}."""
+    """Write the report of `run_id` (default: the latest run) to `out`: {index, charts, report}: the page and
+    the charts as local paths, or as S3 URLs."""
     folder = out_dir(cfg["run"]["warehouse"], out)
     report = collect(spark, cfg, run_id)
-    index, charts = page.write(report, folder)
-    return {"index": index, "charts": charts, "report": report}
+    if not storage.is_s3(folder):
+        index, charts = page.write(report, Path(folder))
+        return {"index": index, "charts": charts, "report": report}
+    import fsspec
+    fs, root = fsspec.core.url_to_fs(folder)
+    with tempfile.TemporaryDirectory() as tmp:
+        index, charts = page.write(report, Path(tmp))
+        for path in [*charts, index]:   # the page last: once it is there, so are the charts it shows
+            fs.put_file(str(path), f"{root.rstrip('/')}/{path.name}")
+    url = lambda path: f"{folder.rstrip('/')}/{path.name}"
+    return {"index": url(index), "charts": [url(c) for c in charts], "report": report}
 
 
 def collect(spark: SparkSession, cfg: dict, run_id: str | None = None) -> page.Report:

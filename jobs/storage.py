@@ -24,6 +24,8 @@ def s3a_conf(cfg: dict) -> dict[str, str]:
     opts = options(cfg)
     seconds = lambda value: f"{max(1, int(round(value * 1000)))}ms"
     conf = {
+        # an `s3://` warehouse is S3A too (EMR's own s3:// file system: override it in [spark.conf])
+        "fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
         "fs.s3a.path.style.access": str(opts.path_style).lower(),
         "fs.s3a.connection.ssl.enabled": str(opts.ssl).lower(),
         "fs.s3a.aws.credentials.provider": S3A_PROVIDERS[opts.credentials],
@@ -56,7 +58,10 @@ def check(location: str, what: str) -> None:
         import s3fs
     except ImportError as exc:
         raise ConfigError(f"{what} {location}: {exc} (install the s3 extra)") from None
-    fs = s3fs.S3FileSystem()
+    # an instance of its own, without s3fs's five tries around each request: an endpoint that accepts connections
+    # and never answers fails this check after s3.read_timeout on each of s3.max_attempts tries, not five times that
+    fs = s3fs.S3FileSystem(skip_instance_cache=True)
+    fs.retries = 1
     try:
         fs.call_s3("list_objects_v2", Bucket=bucket, Prefix=key.rstrip("/") + "/" if key else "", MaxKeys=1)
     except storage.errors() as exc:

@@ -117,6 +117,13 @@ def table_contents(spark, warehouse) -> dict:
     return out
 
 
+def read_from(contents: dict, local_file: Path, url: str) -> dict:
+    """`table_contents` of a run that read `local_file`, as they are when it was read from `url` instead (the WARC
+    path of every row's provenance)."""
+    return {table: sorted(r.replace(repr(str(local_file)), repr(url)) for r in rows)
+            for table, rows in contents.items()}
+
+
 def copy_warehouse(source: Path, target: Path) -> Path:
     import shutil
     shutil.copytree(source, target)

@@ -49,6 +49,17 @@ class S3Server:
         return [f's3.endpoint="{self.endpoint}"', "s3.path_style=true", "s3.ssl=false", f's3.region="{REGION}"',
                 's3.credentials="environment"']
 
+    def open_to(self, spark) -> None:
+        """Let a Spark session of this process read this server's buckets through S3A. Its JVM was started before
+        the credentials were in the environment, so they are given to S3A's simple provider (a test's fake keys)."""
+        from jobs import config, storage
+        hadoop = spark.sparkContext._jsc.hadoopConfiguration()
+        for key, value in storage.s3a_conf(config.load(config.CONF_DIR / "local.toml", self.settings())).items():
+            hadoop.set(key.removeprefix("spark.hadoop."), value)
+        hadoop.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider")
+        hadoop.set("fs.s3a.access.key", CREDENTIALS["AWS_ACCESS_KEY_ID"])
+        hadoop.set("fs.s3a.secret.key", CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+
     def make_bucket(self, bucket: str) -> None:
         self.client().create_bucket(Bucket=bucket)
 

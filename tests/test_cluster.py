@@ -1,7 +1,10 @@
 """The package of `make package` submitted with the pyspark distribution's spark-submit to a real Spark
-standalone cluster on loopback (a master and two one-core workers) writes the same tables as the embedded
-local run. Driver and executors run the project venv's interpreter without the project on its path, in an
-empty working directory: `jobs` and `udfs` come from webmath.zip (--py-files) and nowhere else."""
+standalone cluster on loopback (a master and two one-core workers), reading a WARC file from a Common Crawl
+layout on S3 and writing its warehouse to `s3a://` (conftest's `s3`: moto's S3 server), writes the same tables
+as the embedded local run. Driver and executors run the project venv's interpreter without the project on its
+path, in an empty working directory: `jobs` and `udfs` come from webmath.zip (--py-files) and nowhere else; the
+S3 credentials are in the environment of the driver and of the workers (which hand it to their executors), as
+an instance's role is on a cloud cluster."""
 from __future__ import annotations
 
 import hashlib
@@ -23,13 +26,20 @@ from pathlib import Path
 import pyspark
 import pytest
 
-from tests.conftest import ONE_FILE, ROOT, table_contents
+from jobs import config, lease
+from tests import s3server
+from tests.conftest import ONE_FILE, ROOT, read_from, table_contents
 
 # tests that share a session fixture run in one pytest-xdist worker
 pytestmark = pytest.mark.xdist_group("clean")
 
 SPARK_HOME = Path(pyspark.__file__).resolve().parent
-DELTA_PACKAGE = f"io.delta:delta-spark_2.13:{metadata.version('delta-spark')}"
+# Delta's jars, and hadoop-aws (with the AWS SDK bundle) as the local profile resolves them: from the Ivy cache
+PACKAGES = ",".join([f"io.delta:delta-spark_2.13:{metadata.version('delta-spark')}",
+                     *config.load(config.CONF_DIR / "local.toml")["spark"]["packages"]])
+CC, WH = "cc-cluster", "wh-cluster"
+WAREHOUSE = f"s3a://{WH}/wh"
+RUN_FILE = f"s3://{CC}/{s3server.segment_key(ONE_FILE.name, 0)}"
 MODELS = ["math_precision.bin", "math_recall.bin"]
 
 
@@ -87,7 +97,8 @@ def bare_python(tmp_path_factory) -> Path:
 
 def cluster_env(python: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "WEBMATH_CONF", "PYSPARK_DRIVER_PYTHON")}
-    env.update(SPARK_HOME=str(SPARK_HOME), SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=str(python))
+    env.update(SPARK_HOME=str(SPARK_HOME), SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=str(python),
+               **s3server.CREDENTIALS)
     return env
 
 
@@ -147,12 +158,15 @@ def cluster(tmp_path_factory, bare_python):
             shutil.rmtree(work_dir)
 
 
-def submit(cluster: Cluster, package: Path, python: Path, cwd: Path, warehouse: Path) -> subprocess.Popen:
-    """`webmath run` of ONE_FILE from the package: the cluster profile, with few partitions for one small file.
+def submit(cluster: Cluster, package: Path, python: Path, cwd: Path, s3: s3server.S3Server) -> subprocess.Popen:
+    """`webmath run` from the package of the listing of a Common Crawl layout on S3 holding ONE_FILE, to an
+    `s3a://` warehouse: the cluster profile pointed at the test server, with few partitions for one small file.
     Its output goes to cwd/out.log and cwd/err.log."""
     cwd.mkdir()
+    paths = s3.make_crawl(CC, [ONE_FILE])
+    s3.make_bucket(WH)
     command = [str(SPARK_HOME / "bin" / "spark-submit"), "--master", cluster.url,
-               "--packages", DELTA_PACKAGE,
+               "--packages", PACKAGES,
                "--conf", "spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension",
                "--conf", "spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog",
                "--conf", "spark.executor.memory=1g", "--conf", "spark.ui.enabled=false",
@@ -160,13 +174,15 @@ def submit(cluster: Cluster, package: Path, python: Path, cwd: Path, warehouse: 
                str(package / "main.py"), "run", "--conf", str(package / "conf" / "cluster.toml"),
                "--set", "spark.shuffle_partitions=3",
                "--set", "spark.conf.spark.databricks.delta.snapshotPartitions=2",
-               "--input", str(ONE_FILE), "--warehouse", str(warehouse), "--run-id", "cluster"]
+               *[a for setting in s3.settings() for a in ("--set", setting)],
+               "--input", paths, "--set", f"input.prefix=s3://{CC}/", "--warehouse", WAREHOUSE,
+               "--run-id", "cluster"]
     with open(cwd / "out.log", "wb") as out, open(cwd / "err.log", "wb") as err:
         return subprocess.Popen(command, cwd=cwd, env=cluster_env(python), stdout=out, stderr=err,
                                 start_new_session=True)
 
 
-def stage_stats(spark, warehouse: Path, run_id: str) -> set[tuple]:
+def stage_stats(spark, warehouse: str, run_id: str) -> set[tuple]:
     from jobs import tables
     rows = tables.read(spark, str(warehouse), "stage_stats").where(f"run_id = '{run_id}'").collect()
     return {(r["stage"], r["crawl"], r["counter"], r["value"]) for r in rows}
@@ -206,10 +222,11 @@ def test_package_imports_only_from_its_zip_and_builds_the_same_bytes(package, ba
     shutil.rmtree(again)
 
 
-def test_cluster_run_of_the_package_equals_the_local_run(request, cluster, package, bare_python, tmp_path):
+def test_cluster_run_of_the_package_on_s3_equals_the_local_run(request, s3, cluster, package, bare_python,
+                                                               tmp_path):
     started = time.time()
-    warehouse, submitted = tmp_path / "warehouse", tmp_path / "submit"
-    proc = submit(cluster, package, bare_python, submitted, warehouse)
+    submitted = tmp_path / "submit"
+    proc = submit(cluster, package, bare_python, submitted, s3)
     try:
         # the local reference runs in this process (local[2], 2 shuffle partitions) while the cluster works
         local_warehouse, _ = request.getfixturevalue("clean")
@@ -232,7 +249,9 @@ def test_cluster_run_of_the_package_equals_the_local_run(request, cluster, packa
     assert "funnel of run cluster" in out
 
     from jobs import tables
-    corpus = {r["doc_id"]: r["text"] for r in tables.read(spark, str(warehouse), "corpus").collect()}
+    s3.open_to(spark)
+    warehouse = WAREHOUSE
+    corpus = {r["doc_id"]: r["text"] for r in tables.read(spark, warehouse, "corpus").collect()}
     local_corpus = {r["doc_id"]: r["text"] for r in tables.read(spark, str(local_warehouse), "corpus").collect()}
     assert len(corpus) == 53 and corpus == local_corpus
 
@@ -264,5 +283,9 @@ def test_cluster_run_of_the_package_equals_the_local_run(request, cluster, packa
         ("quality", "input", 58), ("quality", "kept", 58), ("math_precision", "input", 58),
         ("math_precision", "kept", 56), ("decontaminate", "input", 56), ("decontaminate", "kept", 53)}
 
-    # and every other column of every table too: scores, signals, model versions, clusters, provenance
-    assert table_contents(spark, warehouse) == table_contents(spark, local_warehouse)
+    # and every other column of every table too: scores, signals, model versions, clusters, provenance (the WARC
+    # file's S3 URL where the local run has its path)
+    assert table_contents(spark, warehouse) == read_from(table_contents(spark, local_warehouse), ONE_FILE, RUN_FILE)
+    # the Delta tables are on S3
+    keys = s3.keys(WH)
+    assert "wh/corpus/_delta_log/00000000000000000000.json" in keys and f"wh/{lease.NAME}" not in keys

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,9 +21,10 @@ import time
 import pytest
 
 from jobs import lease
+from jobs.config import ConfigError
 from jobs.tables import PIPELINE
 from tests import s3server
-from tests.conftest import ONE_FILE, REAL, ROOT, SAMPLE, make_config, table_contents
+from tests.conftest import ONE_FILE, REAL, ROOT, SAMPLE, make_config, read_from, table_contents
 
 # the module's tests share one S3 run (and the clean local run it is compared with): one pytest-xdist worker
 pytestmark = pytest.mark.xdist_group("s3")
@@ -64,18 +66,6 @@ def step(s3, *args, models_dir) -> dict:
     return finish(webmath(s3, *args, models_dir=models_dir), started)
 
 
-def read_s3a(spark, s3) -> None:
-    """Let this process's Spark read the test server's buckets through S3A. Its JVM was started before the
-    credentials were in the environment, so they are given to S3A's simple provider (fake keys of a test)."""
-    from jobs import storage
-    hadoop = spark.sparkContext._jsc.hadoopConfiguration()
-    for key, value in storage.s3a_conf(make_config(*s3.settings())).items():
-        hadoop.set(key.removeprefix("spark.hadoop."), value)
-    hadoop.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider")
-    hadoop.set("fs.s3a.access.key", s3server.CREDENTIALS["AWS_ACCESS_KEY_ID"])
-    hadoop.set("fs.s3a.secret.key", s3server.CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
-
-
 def rows(spark, table: str, *columns: str) -> list[tuple]:
     from jobs import tables
     return sorted(tuple(r) for r in tables.read(spark, WAREHOUSE, table).select(*columns).collect())
@@ -84,7 +74,7 @@ def rows(spark, table: str, *columns: str) -> list[tuple]:
 # session scope: the steps run once per test process (with module scope, a run with two pytest-xdist workers
 # set them up twice)
 @pytest.fixture(scope="session")
-def s3_run(s3, request, models_dir, tmp_path_factory) -> dict:
+def s3_run(s3, request, models_dir) -> dict:
     """One warehouse on S3, as a user makes it: `webmath run` of ONE_FILE from a Common Crawl layout on S3, then
     `refresh` with nothing new, then `refresh` after a new WARC file and a line naming an object that does not
     exist were added to the listing, then `sql`, `report` and `export --out s3://`. Each step's exit code and
@@ -102,7 +92,7 @@ def s3_run(s3, request, models_dir, tmp_path_factory) -> dict:
     finally:
         stop(proc)
     assert out["run"]["code"] == 0, out["run"]["err"][-3000:]
-    read_s3a(spark, s3)
+    s3.open_to(spark)
     out["tables"] = table_contents(spark, WAREHOUSE)
     out["keys_before"] = s3.keys(WH)
     out["refresh_nothing"] = step(s3, "refresh", "--input", paths, *prefix, "--run-id", "s3-nothing",
@@ -127,14 +117,14 @@ def s3_run(s3, request, models_dir, tmp_path_factory) -> dict:
                      "keys": s3.keys(WH)}
     out["refresh_new"] = step(s3, "refresh", "--input", paths, *prefix, "--run-id", "s3-new", *short_lease,
                               models_dir=models_dir)
-    # the three read the warehouse and write elsewhere: at the same time
-    report = tmp_path_factory.mktemp("s3-report")
-    out["report_dir"] = report
+    # the three read the warehouse, at the same time (sql names it `s3://`: S3A too; the report goes to the
+    # warehouse's report/ folder on S3, the export to another S3 folder)
     started = time.time()
     readers = {
         "sql": webmath(s3, "sql", "SELECT crawl, status, count(*) AS n, sum(responses) AS responses FROM ingest_log "
-                               "GROUP BY crawl, status ORDER BY crawl, status", models_dir=models_dir),
-        "report": webmath(s3, "report", "--out", str(report), models_dir=models_dir),
+                               "GROUP BY crawl, status ORDER BY crawl, status", models_dir=models_dir,
+                       warehouse=f"s3://{WH}/wh"),
+        "report": webmath(s3, "report", models_dir=models_dir),
         "export": webmath(s3, "export", "--out", f"s3://{WH}/export", "--set", "export.shards=2",
                           models_dir=models_dir)}
     try:
@@ -153,8 +143,7 @@ def test_run_from_s3_to_s3a_writes_the_tables_of_the_local_run(s3_run, spark, cl
     local_warehouse, _ = clean
     out = s3_run["run"]
     assert "funnel of run s3" in out["out"] and "[decontaminate] same pass: input 56, kept 53" in out["out"]
-    local = {table: sorted(r.replace(repr(str(ONE_FILE)), repr(RUN_FILE)) for r in contents)
-             for table, contents in table_contents(spark, local_warehouse).items()}
+    local = read_from(table_contents(spark, local_warehouse), ONE_FILE, RUN_FILE)
     assert sorted(s3_run["tables"]) == sorted(local) == [
         "corpus", "deduped", "documents", "ingest_log", "language", "math_precision", "math_recall",
         "minhash_index", "quality", "rejected"]
@@ -222,7 +211,7 @@ def test_refresh_killed_and_started_again_takes_the_new_file_and_a_missing_objec
                              "s3-killed")]
 
 
-def test_sql_reads_the_s3a_warehouse(s3_run):
+def test_sql_reads_the_warehouse_as_s3_too(s3_run):
     out = s3_run["sql"]
     assert out["code"] == 0, out["err"][-2000:]
     assert [line.split() for line in out["out"].splitlines()] == [
@@ -231,13 +220,19 @@ def test_sql_reads_the_s3a_warehouse(s3_run):
         ["unknown", "failed", "1", "0"], ["(3", "row(s))"]]
 
 
-def test_report_of_the_s3a_warehouse(s3_run):
+def test_report_of_the_s3a_warehouse_goes_to_its_report_folder_on_s3(s3_run, s3):
+    from jobs import report
     out = s3_run["report"]
     assert out["code"] == 0, out["err"][-2000:]
-    folder = s3_run["report_dir"]
-    assert out["out"].splitlines()[-1].startswith(f"report: {folder / 'index.html'} (")
-    page = (folder / "index.html").read_text(encoding="utf-8")
-    assert "s3-new" in page
+    assert out["out"].splitlines()[-1].startswith(f"report: {WAREHOUSE}/report/index.html (6 charts, ")
+    assert s3.keys(WH, "wh/report/") == sorted(f"wh/report/{name}" for name in (
+        "index.html", "funnel.png", "languages.png", "rejections.png", "scores_language.png",
+        "scores_math_precision.png", "scores_math_recall.png"))
+    page = s3.client().get_object(Bucket=WH, Key="wh/report/index.html")["Body"].read().decode()
+    assert "s3-new" in page and '<img src="funnel.png"' in page
+    with pytest.raises(ConfigError) as exc:
+        report.out_dir("hdfs://namenode/wh", None)
+    assert str(exc.value) == "report: hdfs://namenode/wh/report is neither a local folder nor on S3 (give one with --out)"
 
 
 def test_export_to_s3(s3_run, s3, spark, clean):
@@ -323,6 +318,21 @@ def test_wrong_endpoint_fails_in_seconds(s3, capsys):
     assert s3.keys("wh-wrong-endpoint") == []
 
 
+def test_endpoint_that_never_answers_fails_after_the_read_timeout(s3, capsys):
+    """An endpoint that accepts connections and never answers (a socket that listens and reads nothing): the
+    warehouse check gives up after s3.read_timeout on each of s3.max_attempts tries (s3fs's own five tries
+    around a request would make that five times as long)."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        where = f"127.0.0.1:{silent.getsockname()[1]}"
+        code, err, seconds = cli(s3, capsys, "sql", "SELECT 1", "--set", "s3.read_timeout=1", "--set",
+                                 "s3.max_attempts=2", warehouse="s3a://wh-silent/wh", endpoint=where)
+    assert (code, err) == (2, f"webmath: error: warehouse s3a://wh-silent/wh: the S3 endpoint http://{where} did "
+                              "not answer within s3.read_timeout: ReadTimeoutError\n")
+    assert 2 <= seconds < 10   # (with five tries of s3fs around them: 25 s)
+
+
 def test_denied_access(s3, capsys, monkeypatch):
     """With moto checking credentials and IAM policies: keys S3 does not know cannot read the listing, and a user
     allowed on the crawl's bucket but not on the warehouse's cannot use that warehouse (S3 answers 403 to both: to
@@ -359,6 +369,7 @@ def test_cluster_profile_is_aws_with_the_default_chain():
         "config_kwargs": {"connect_timeout": 5.0, "read_timeout": 60.0,
                           "retries": {"max_attempts": 3, "mode": "standard"}, "s3": {"addressing_style": "auto"}}}
     assert storage.s3a_conf(cfg) == {
+        "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
         "spark.hadoop.fs.s3a.path.style.access": "false", "spark.hadoop.fs.s3a.connection.ssl.enabled": "true",
         "spark.hadoop.fs.s3a.aws.credentials.provider":
             "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider",
@@ -421,7 +432,7 @@ def test_the_secret_key_stays_out_of_tables_logs_report_and_export(s3_run, s3, s
     steps = {name: value for name, value in s3_run.items() if isinstance(value, dict) and "out" in value}
     assert sorted(steps) == ["export", "killed", "refresh_new", "refresh_nothing", "report", "run", "sql"]
     assert [name for name, value in steps.items() if secret in value["out"] + value["err"]] == []
-    read_s3a(spark, s3)
+    s3.open_to(spark)
     found = {}
     for table in tables.TABLES:
         if tables.exists(spark, WAREHOUSE, table):
@@ -433,8 +444,6 @@ def test_the_secret_key_stays_out_of_tables_logs_report_and_export(s3_run, s3, s
     client = s3.client()
     objects = s3.keys(WH)
     assert any("/_delta_log/" in key for key in objects) and "export/manifest.json" in objects
+    assert "wh/report/index.html" in objects
     assert [key for key in objects
             if secret.encode() in client.get_object(Bucket=WH, Key=key)["Body"].read()] == []
-    report = [p for p in s3_run["report_dir"].rglob("*") if p.is_file()]
-    assert any(p.name == "index.html" for p in report)
-    assert [p for p in report if secret.encode() in p.read_bytes()] == []

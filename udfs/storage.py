@@ -85,6 +85,8 @@ def describe(exc: BaseException) -> str:
     if boto is not None and isinstance(exc, (boto.ConnectionError, boto.ReadTimeoutError)):
         url = urlsplit(getattr(exc, "kwargs", {}).get("endpoint_url") or "")
         where = f"{url.scheme}://{url.netloc}" if url.netloc else "AWS"
+        if isinstance(exc, boto.ReadTimeoutError):
+            return f"the S3 endpoint {where} did not answer within s3.read_timeout: ReadTimeoutError"
         return f"cannot connect to the S3 endpoint {where} (s3.endpoint, s3.ssl): {type(exc).__name__}"
     if boto is not None and isinstance(exc, (boto.NoCredentialsError, boto.PartialCredentialsError)):
         return f"no AWS credentials ({exc}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile"
