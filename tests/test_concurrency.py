@@ -18,8 +18,9 @@ NOW = datetime(2026, 12, 6, tzinfo=timezone.utc)
 
 
 def rows(spark, run_id, gate=None):
-    """The `progress` slice of stage 'x' as written by `run_id`; with `gate` (a file), every task waits until
-    that file exists before it hands its rows to the write, so the write's commit comes after that moment."""
+    """The `progress` slice of stage 'x' as written by `run_id`; with `gate` (a file), the write's one task waits
+    until that file exists before it hands its rows on, so the write's commit comes after that moment (one task:
+    the session's other core stays free for the other writer's tasks)."""
     df = spark.createDataFrame([(f"f{i}", "x", run_id, NOW) for i in range(3)], tables.PROGRESS)
     if gate is None:
         return df
@@ -34,7 +35,7 @@ def rows(spark, run_id, gate=None):
         return value
 
     held = F.udf(wait, T.StringType())
-    return df.withColumn("run_id", held("run_id"))
+    return df.coalesce(1).withColumn("run_id", held("run_id"))
 
 
 def contents(spark, warehouse):
