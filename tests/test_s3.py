@@ -426,8 +426,8 @@ def test_bad_s3_settings(setting, error):
 def test_the_secret_key_stays_out_of_tables_logs_report_and_export(s3_run, s3, spark):
     """Every step of the S3 run had the secret access key in its environment (where the provider chain finds
     it). It appears in no line any step printed, no row of any table (stage_stats, ingest_log and progress
-    included), no object of the warehouse bucket (Delta's logs and commit infos included), no file of the
-    report and no exported object (the manifest included)."""
+    included) and no object of the warehouse bucket: Delta's logs and commit infos, the report's page and charts,
+    the exported shards and their manifest."""
     from pyspark.sql import functions as F
 
     from jobs import tables
