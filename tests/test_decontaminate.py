@@ -396,22 +396,3 @@ def test_cli_checks_benchmarks_before_spark(capsys, tmp_path):
     assert code == 2 and capsys.readouterr().err.strip() == "webmath: error: config key 'export.shards' must be > 0, got 0"
     assert not (tmp_path / "wh").exists() and not (tmp_path / "out").exists()
 
-
-def test_cli_export(spark, warehouse, tmp_path):
-    """`webmath export` as a user runs it: its own process and Spark session, on the stage tests' corpus."""
-    import subprocess
-    import sys
-    if not tables.exists(spark, str(warehouse), "corpus"):
-        filtering.run(spark, make_config(f'run.warehouse="{warehouse}"', 'run.run_id="cli"'), decontaminate.STAGE)
-    proc = subprocess.run(
-        [sys.executable, "-m", "jobs.cli", "export", "--warehouse", str(warehouse), "--out", str(tmp_path),
-         "--set", 'spark.master="local[2]"', "--set", "export.shards=2", "--set", "spark.conf.spark.ui.enabled=false"],
-        capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert proc.stdout.splitlines()[0] == (f"{manifest['rows']:,} documents, {manifest['chars']:,} characters "
-                                           f"(~{manifest['tokens_estimate']:,} tokens) in 2 shards -> {tmp_path}")
-    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["train-00000-of-00002.parquet",
-                                                                      "train-00001-of-00002.parquet"]
-    assert sorted(p.name for p in (tmp_path / "jsonl").iterdir()) == ["train-00000-of-00002.jsonl.zst",
-                                                                       "train-00001-of-00002.jsonl.zst"]

@@ -239,15 +239,13 @@ def test_report_of_the_s3a_warehouse_goes_to_its_report_folder_on_s3(s3_run, s3)
 
 
 def test_export_to_s3(s3_run, s3, spark, clean):
-    """`export --out s3://...`: the shards written by the Spark tasks and the manifest on S3; the rows read back
-    from the Parquet shards are the corpus of the local run."""
+    """`webmath export --out s3://...` as a user runs it (its own process): the shards written by the Spark tasks
+    and the manifest on S3; the rows read back from the Parquet shards are the corpus of the local run."""
     import pyarrow.parquet as pq
 
     from jobs import tables
     out = s3_run["export"]
     assert out["code"] == 0, out["err"][-2000:]
-    assert out["out"].splitlines()[0].startswith("53 documents, ") and \
-        out["out"].splitlines()[0].endswith(f"in 2 shards -> s3://{WH}/export")
     client = s3.client()
     keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket=WH, Prefix="export/")["Contents"])
     assert keys == ["export/README.md", "export/data/train-00000-of-00002.parquet",
@@ -255,6 +253,8 @@ def test_export_to_s3(s3_run, s3, spark, clean):
                     "export/jsonl/train-00001-of-00002.jsonl.zst", "export/manifest.json"]
     manifest = json.loads(client.get_object(Bucket=WH, Key="export/manifest.json")["Body"].read())
     assert manifest["rows"] == 53 and manifest["source"]["table"] == f"{WAREHOUSE}/corpus"
+    assert out["out"].splitlines()[0] == (f"53 documents, {manifest['chars']:,} characters "
+                                          f"(~{manifest['tokens_estimate']:,} tokens) in 2 shards -> s3://{WH}/export")
     assert manifest["run_ids"] == {"s3": 53}
     exported = {}
     for key in keys:
